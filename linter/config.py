@@ -1,0 +1,148 @@
+"""Configuration: `[tool.pipelint]` in pyproject.toml, or a `.pipelint.toml`, searched upward.
+
+```toml
+[tool.pipelint]
+select = ["BS", "SEC"]                 # ids, id prefixes or slugs (default: all)
+ignore = ["BS107"]
+exclude = ["vendor/", "*.generated.yml"]
+fail-on = "error"
+[tool.pipelint.per-file-ignores]
+"legacy/*.yml" = ["BS102"]
+[tool.pipelint.severity]
+BS001 = "error"
+```
+Unknown keys are errors with a did-you-mean: a misspelt `ignores` must not silently
+ignore nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.rule import SEVERITIES
+from linter.suggest import did_you_mean
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules")
+FILES = (".pipelint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: str | None = None
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def find_config(start: str) -> str | None:
+    """The nearest .pipelint.toml, or pyproject.toml holding [tool.pipelint], from `start` up."""
+    folder = os.path.abspath(start)
+    while True:
+        for name in FILES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                if name == "pyproject.toml":
+                    try:
+                        with open(candidate, "rb") as f:
+                            if b"[tool.pipelint" not in f.read():
+                                continue
+                    except OSError:
+                        continue
+                return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _codes(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [c.strip() for c in value.split(",") if c.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    raise ConfigError(f"{where} must be a list of rule ids, prefixes or slugs")
+
+
+def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
+    """Read and check one config file. `known_rules` maps ids and slugs to ids."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
+    section = "[tool.pipelint]"
+    if os.path.basename(path) == "pyproject.toml" or "tool" in data:
+        data = data.get("tool", {}).get("pipelint", {})
+    else:
+        section = os.path.basename(path)
+    config = Config(path=path)
+    for key, value in data.items():
+        where = f"{path}: {section} {key}"
+        if key not in KEYS:
+            guess = did_you_mean(key, KEYS)
+            raise ConfigError(f"{path}: unknown key '{key}' in {section}"
+                              + (f"; did you mean '{guess}'?" if guess else f" (known keys: {', '.join(KEYS)})"))
+        if key == "select":
+            config.select = _codes(value, where)
+        elif key == "ignore":
+            config.ignore = _codes(value, where)
+        elif key == "exclude":
+            config.exclude = _codes(value, where)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table of glob = [codes]")
+            config.per_file_ignores = {str(k): _codes(v, f"{where}.{k}") for k, v in value.items()}
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table of rule = severity")
+            for rule_code, severity in value.items():
+                if severity not in SEVERITIES:
+                    raise ConfigError(f"{where}.{rule_code}: severity must be one of {', '.join(SEVERITIES)}")
+                rule_id = _rule(rule_code, known_rules, where)
+                config.severity[rule_id] = severity
+        elif key == "fail-on":
+            if value not in SEVERITIES:
+                raise ConfigError(f"{where} must be one of {', '.join(SEVERITIES)}")
+            config.fail_on = value
+        elif key == "rules":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{where} must be a table of rule = {{option = value}}")
+            config.rules = {_rule(k, known_rules, where): v for k, v in value.items()}
+    for code in config.select + config.ignore + [c for v in config.per_file_ignores.values() for c in v]:
+        _check_code(code, known_rules, path, section)
+    return config
+
+
+def _rule(code: str, known: dict[str, str] | None, where: str) -> str:
+    if known is None:
+        return code
+    if code in known:
+        return known[code]
+    guess = did_you_mean(code, list(known))
+    raise ConfigError(f"{where}: no rule '{code}'" + (f"; did you mean '{guess}'?" if guess else ""))
+
+
+def _check_code(code: str, known: dict[str, str] | None, path: str, section: str) -> None:
+    if known is None or code.upper() == "ALL":
+        return
+    if code in known or any(rule_id.startswith(code.upper()) for rule_id in known.values()):
+        return
+    guess = did_you_mean(code, list(known))
+    raise ConfigError(f"{path}: {section} names '{code}', which is no rule id, prefix or slug"
+                      + (f"; did you mean '{guess}'?" if guess else ""))

@@ -1,0 +1,195 @@
+"""The parsed file: a tree of nodes that keep their positions, beside the plain data.
+
+Both loaders (YAML and JSON) build the same `Node`s, so rules never care which format a
+file was written in. A node knows its JSON pointer, its span (1-based lines and columns,
+the end column exclusive) and its plain Python value (`data`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+MAP = "map"
+SEQ = "seq"
+SCALAR = "scalar"
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(base: str, token: str | int) -> str:
+    return f"{base}/{escape_pointer_token(token)}"
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+
+
+class Node:
+    """One YAML/JSON value with its position.
+
+    `kind` is "map", "seq" or "scalar". For a map `value` is the list of (key node, value
+    node) pairs in source order (duplicates kept: the loader reports them); for a sequence,
+    the list of item nodes; for a scalar, the constructed Python value. `data` is the plain
+    value (for a map with duplicate keys, the last one wins, as in every YAML loader).
+    """
+
+    __slots__ = ("kind", "value", "data", "line", "column", "end_line", "end_column",
+                 "tag", "style", "pointer", "_index")
+
+    def __init__(self, kind: str, value: Any, data: Any, line: int, column: int,
+                 end_line: int, end_column: int, tag: str | None = None,
+                 style: str | None = None, pointer: str = "") -> None:
+        self.kind = kind
+        self.value = value
+        self.data = data
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.tag = tag
+        self.style = style
+        self.pointer = pointer
+        self._index: dict[Any, tuple[Node, Node]] | None = None
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}, {self.pointer or '/'}, {self.line}:{self.column})"
+
+    @property
+    def is_map(self) -> bool:
+        return self.kind == MAP
+
+    @property
+    def is_seq(self) -> bool:
+        return self.kind == SEQ
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.kind == SCALAR
+
+    def _lookup(self) -> dict[Any, tuple[Node, Node]]:
+        if self._index is None:
+            index: dict[Any, tuple[Node, Node]] = {}
+            if self.kind == MAP:
+                for key, value in self.value:
+                    try:
+                        index[key.data] = (key, value)
+                    except TypeError:  # an unhashable key (a mapping used as a key)
+                        pass
+            self._index = index
+        return self._index
+
+    def get(self, key: Any) -> Node | None:
+        """The value node under `key` in a map (None when absent or not a map)."""
+        pair = self._lookup().get(key)
+        return pair[1] if pair else None
+
+    def key_node(self, key: Any) -> Node | None:
+        pair = self._lookup().get(key)
+        return pair[0] if pair else None
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._lookup()
+
+    def items(self) -> Iterator[tuple[Node, Node]]:
+        """(key node, value node) pairs of a map, in source order, duplicates removed."""
+        if self.kind != MAP:
+            return iter(())
+        return iter(self._lookup().values())
+
+    def children(self) -> list[Node]:
+        if self.kind == SEQ:
+            return list(self.value)
+        if self.kind == MAP:
+            return [v for _, v in self._lookup().values()]
+        return []
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it (values, not keys), depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children()))
+
+    @property
+    def is_plain_scalar(self) -> bool:
+        return self.kind == SCALAR and self.style in (None, "")
+
+
+class LineIndex:
+    """Maps character offsets to 1-based (line, column) and back."""
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self.starts = starts
+        self.text = text
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        if line > len(self.starts):
+            return len(self.text)
+        return min(self.starts[line - 1] + column - 1, len(self.text))
+
+    def line_text(self, line: int) -> str:
+        if not 1 <= line <= len(self.starts):
+            return ""
+        start = self.starts[line - 1]
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+
+@dataclass
+class Document:
+    """A file as the rules see it."""
+
+    path: str
+    text: str
+    kind: str | None
+    fmt: str                      # "yaml" or "json"
+    root: Node | None
+    _lines: LineIndex | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> Any:
+        return self.root.data if self.root is not None else None
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def node(self, pointer: str) -> Node | None:
+        """The node at a JSON pointer, or None."""
+        node = self.root
+        for token in split_pointer(pointer):
+            if node is None:
+                return None
+            if node.kind == MAP:
+                found = node.get(token)
+                if found is None:  # a non-string key (`200:`), addressed by its text
+                    found = next((v for k, v in node.items() if str(k.data) == token), None)
+                if found is None:
+                    return None
+                node = found
+            elif node.kind == SEQ:
+                if not token.isdigit() or int(token) >= len(node.value):
+                    return None
+                node = node.value[int(token)]
+            else:
+                return None
+        return node

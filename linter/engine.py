@@ -1,0 +1,223 @@
+"""Per file: read -> decode -> parse once -> kind -> schema -> rules -> filter -> suppress -> sort."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from linter import registry as registry_mod
+from linter.document import Document
+from linter.json_loader import load_json
+from linter.kinds import kind_by_content, kind_by_name
+from linter.rule import Context, Finding, Rule
+from linter.schema_findings import schema_findings
+from linter.suppress import apply_suppressions
+from linter.syntax import ParseIssue
+
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", ".tox", ".nox", "__pycache__",
+             ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", "cdk.out", ".terraform",
+             ".serverless", "site-packages", ".idea", ".vscode"}
+LINTABLE = (".yml", ".yaml", ".json", ".template")
+
+
+@dataclass
+class Settings:
+    """What the configuration and the command line decide for a run."""
+
+    kind: str | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    rule_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    skip_unknown: bool = False
+
+
+def matches(rule: Rule, codes: Iterable[str]) -> bool:
+    """A code names a rule by id, id prefix (`BS`, `BS1`) or slug; `ALL` names every rule."""
+    for code in codes:
+        code = code.strip()
+        if not code:
+            continue
+        if code.upper() == "ALL" or rule.id.startswith(code.upper()) or code == rule.name:
+            return True
+    return False
+
+
+class Linter:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.registry = registry_mod.load()
+        self.rules = self.registry.rules
+        self.active_kinds = self.registry.kinds_with_rules()
+
+    def enabled(self, rule: Rule, path: str) -> bool:
+        s = self.settings
+        if s.select and not matches(rule, s.select):
+            return False
+        if matches(rule, s.ignore):
+            return False
+        for pattern, codes in s.per_file_ignores.items():
+            if _glob_match(path, pattern) and matches(rule, codes):
+                return False
+        return True
+
+    def excluded(self, path: str) -> bool:
+        return any(_glob_match(path, pattern) for pattern in self.settings.exclude)
+
+    # -- one file ---------------------------------------------------------------
+    def lint_bytes(self, path: str, data: bytes, explicit: bool = True) -> list[Finding] | None:
+        """Findings for one file, or None when it is of no kind pipelint lints."""
+        try:
+            return self._lint(path, data, explicit)
+        except Exception as exc:  # never let one file stop the run, never show a traceback
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            rule = self.rules["PL005"]
+            return [Finding(path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
+                            f"internal error while linting this file: {type(exc).__name__}: {exc} "
+                            f"(at {os.path.basename(where.filename)}:{where.lineno}); please report it",
+                            rule.fix)]
+
+    def _issue(self, path: str, issue: ParseIssue) -> Finding:
+        rule = self.rules[issue.rule]
+        return Finding(path, issue.line, issue.column, issue.end_line, issue.end_column, rule.id,
+                       rule.name, rule.category, rule.severity, issue.message,
+                       issue.fix if issue.fix is not None else rule.fix, issue.pointer)
+
+    def _lint(self, path: str, data: bytes, explicit: bool) -> list[Finding] | None:
+        text, problem = decode(data)
+        kind = self.settings.kind or kind_by_name(path)
+        if text is None:
+            if kind is None and not explicit:
+                return None
+            return self._finish(path, [self._issue(path, problem)], "")
+        fmt = file_format(path, text)
+        root, issues = load_json(text) if fmt == "json" else _load_yaml(text)
+        doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root)
+        if kind is None and root is not None:
+            kind = doc.kind = kind_by_content(path, root.data)
+        if kind is None or kind not in self.active_kinds:
+            if explicit and not self.settings.skip_unknown and kind is None:
+                if issues and issues[0].rule == "PL001":
+                    return self._finish(path, [self._issue(path, i) for i in issues], text)
+                rule = self.rules["PL004"]
+                return self._finish(path, [Context(doc, rule).report(
+                    None, "pipelint does not recognise this file as a buildspec, appspec, "
+                    "pipeline, template or policy; nothing was checked")], text)
+            return None
+        findings = [self._issue(path, i) for i in issues]
+        if root is None and any(i.rule == "PL001" for i in issues):
+            return self._finish(path, findings, text)
+        for binding in self.registry.schemas:
+            if binding.kind == kind:
+                findings.extend(schema_findings(doc, binding, self.rules))
+        for rule in self.rules.values():
+            if rule.check is None or (rule.kinds and kind not in rule.kinds):
+                continue
+            if not self.enabled(rule, path):
+                continue
+            ctx = Context(doc, rule, self.settings.rule_options.get(rule.id))
+            try:
+                findings.extend(rule.check(ctx) or ())
+            except Exception as exc:
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                internal = self.rules["PL005"]
+                findings.append(Context(doc, internal).report(
+                    None, f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc} "
+                    f"(at {os.path.basename(where.filename)}:{where.lineno}); the other rules ran; "
+                    "please report it"))
+        return self._finish(path, findings, text)
+
+    def _finish(self, path: str, findings: list[Finding], text: str) -> list[Finding]:
+        findings = [f for f in findings if self.enabled(self.rules[f.rule], path) or f.rule == "PL005"]
+        unused_rule = self.rules["PL006"]
+        findings = apply_suppressions(path, text, findings, self.rules,
+                                      unused_rule if self.enabled(unused_rule, path) else None,
+                                      lambda r: self.enabled(r, path))
+        for finding in findings:
+            override = self.settings.severity.get(finding.rule) or self.settings.severity.get(finding.name)
+            if override:
+                finding.severity = override
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    # -- many files -------------------------------------------------------------
+    def discover(self, paths: Iterable[str]) -> Iterable[tuple[str, bool]]:
+        """(path, named explicitly) for every file to lint, in a stable order."""
+        for path in paths:
+            if os.path.isdir(path):
+                for folder, dirs, files in os.walk(path):
+                    dirs[:] = sorted(d for d in dirs if not _skip_dir(folder, d)
+                                     and not self.excluded(_rel(os.path.join(folder, d))))
+                    for name in sorted(files):
+                        full = os.path.join(folder, name)
+                        if name.lower().endswith(LINTABLE) and not self.excluded(_rel(full)):
+                            yield full, False
+            else:
+                if not self.excluded(_rel(path)):
+                    yield path, True
+
+
+def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it
+    from linter.yaml_loader import load_yaml
+
+    return load_yaml(text)
+
+
+def _skip_dir(folder: str, name: str) -> bool:
+    if name in SKIP_DIRS or name.endswith(".egg-info"):
+        return True
+    return os.path.exists(os.path.join(folder, name, "pyvenv.cfg"))  # a virtualenv, whatever its name
+
+
+def _rel(path: str) -> str:
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """.gitignore-like: `name` matches at any depth, `/name` and `dir/name` from the top."""
+    path = _rel(path)
+    pattern = pattern.rstrip("/")
+    if pattern.startswith("/"):
+        pattern = pattern.lstrip("/")
+        return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*")
+    if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*"):
+        return True
+    # a pattern without a slash matches a name at any depth, as in .gitignore
+    if "/" not in pattern:
+        return any(fnmatch.fnmatch(part, pattern) for part in path.split("/"))
+    return fnmatch.fnmatch(path, "*/" + pattern) or fnmatch.fnmatch(path, "*/" + pattern + "/*")
+
+
+def decode(data: bytes) -> tuple[str | None, ParseIssue | None]:
+    """Bytes -> text (UTF-8, with or without BOM); or None and the problem."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, ParseIssue("PL003", "the file is UTF-16 encoded; pipelint reads UTF-8", 1, 1, 1, 1,
+                                fix="save the file as UTF-8")
+    if b"\x00" in data[:8192]:
+        return None, ParseIssue("PL003", "binary file: it holds NUL bytes, so it is not YAML or JSON text",
+                                1, 1, 1, 1, fix="lint only text files")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        return None, ParseIssue(
+            "PL003", f"the file is not valid UTF-8: byte {data[exc.start]:#04x} cannot be decoded",
+            line, column, line, column + 1, fix="save the file as UTF-8")
+
+
+def file_format(path: str, text: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        return "json"
+    if ext in (".yml", ".yaml"):
+        return "yaml"
+    return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"

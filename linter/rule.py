@@ -1,0 +1,161 @@
+"""What a rule is, what it reports, and the context it runs in.
+
+A rule is a function decorated with `@rule(...)`: the decorator turns it into a frozen
+`Rule` that carries its metadata (id, slug, category, severity, kinds, summary, the
+rationale from the docstring, the fix text and two examples). Rules never read files and
+never parse: they get a `Context` holding the parsed `Document` and yield `Finding`s made
+with `ctx.report(node, message)`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from linter.document import Document, Node
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+CATEGORIES = ("syntax", "schema", "reference", "hooks", "iam", "secrets", "ordering", "practice")
+ID_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the characters [start, end) of the file's text with `text`."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    name: str
+    category: str
+    severity: str
+    message: str
+    fix: str | None = None
+    pointer: str = ""
+    edits: tuple[Edit, ...] = ()
+    applicability: str | None = None   # "safe" or "unsafe" when there are edits
+    secret: bool = False               # the span holds a secret: reporters mask it
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path, "line": self.line, "column": self.column,
+            "end_line": self.end_line, "end_column": self.end_column,
+            "rule": self.rule, "name": self.name, "category": self.category,
+            "severity": self.severity, "message": self.message, "fix": self.fix,
+            "pointer": self.pointer,
+        }
+        if self.edits:
+            out["edits"] = [{"start": e.start, "end": e.end, "text": e.text,
+                             "applicability": self.applicability} for e in self.edits]
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: str
+    summary: str
+    rationale: str
+    fix: str
+    kinds: tuple[str, ...] = ()            # empty: every kind
+    bad: str = ""                           # an example that fires
+    good: str = ""                          # the same example, fixed: stays quiet
+    check: Callable[[Context], Iterable[Finding]] | None = field(default=None, compare=False)
+    options: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not ID_RE.match(self.id):
+            raise ValueError(f"rule id {self.id!r} is not two or three capitals and three digits")
+        if not SLUG_RE.match(self.name):
+            raise ValueError(f"rule {self.id}: slug {self.name!r} is not kebab-case")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"rule {self.id}: unknown category {self.category!r}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"rule {self.id}: unknown severity {self.severity!r}")
+
+
+def rule(*, id: str, name: str, category: str, severity: str, summary: str, fix: str,
+         kinds: tuple[str, ...] = (), bad: str = "", good: str = "",
+         options: dict[str, Any] | None = None) -> Callable[[Callable[..., Any]], Rule]:
+    """Declare a rule; the decorated function's docstring is its rationale."""
+
+    def wrap(func: Callable[..., Any]) -> Rule:
+        return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
+                    rationale=inspect.cleandoc(func.__doc__ or ""), fix=fix, kinds=kinds,
+                    bad=inspect.cleandoc(bad), good=inspect.cleandoc(good), check=func,
+                    options=options or {})
+
+    return wrap
+
+
+def declare(*, id: str, name: str, category: str, severity: str, summary: str, rationale: str,
+            fix: str, kinds: tuple[str, ...] = (), bad: str = "", good: str = "") -> Rule:
+    """A rule whose findings the engine itself makes (syntax, schema): metadata only."""
+    return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
+                rationale=inspect.cleandoc(rationale), fix=fix, kinds=kinds,
+                bad=inspect.cleandoc(bad), good=inspect.cleandoc(good))
+
+
+class Context:
+    """What a rule sees of one file, and the way it reports."""
+
+    def __init__(self, doc: Document, rule: Rule, options: dict[str, Any] | None = None) -> None:
+        self.doc = doc
+        self.rule = rule
+        self.options = {**rule.options, **(options or {})}
+
+    @property
+    def root(self) -> Node | None:
+        return self.doc.root
+
+    def report(self, node: Node | None, message: str, *, fix: str | None = None,
+               edits: Iterable[Edit] = (), safe: bool = True, secret: bool = False,
+               span: tuple[int, int, int, int] | None = None,
+               severity: str | None = None) -> Finding:
+        """A finding at `node` (a key node to point at the key); `fix` defaults to the rule's."""
+        if span is None:
+            span = (node.line, node.column, node.end_line, node.end_column) if node else (1, 1, 1, 1)
+        line, col, end_line, end_col = span
+        if end_line > line and node is not None and node.kind != "scalar":
+            # a block collection ends where the next token starts: underline its first line only
+            end_line, end_col = line, len(self.doc.lines.line_text(line)) + 1
+        edits = tuple(edits)
+        return Finding(
+            path=self.doc.path, line=line, column=col, end_line=end_line, end_column=end_col,
+            rule=self.rule.id, name=self.rule.name, category=self.rule.category,
+            severity=severity or self.rule.severity, message=message,
+            fix=self.rule.fix if fix is None else fix, pointer=node.pointer if node else "",
+            edits=edits, applicability=("safe" if safe else "unsafe") if edits else None,
+            secret=secret)
+
+    def node_edit(self, node: Node, text: str) -> Edit:
+        """Replace the source text of `node` (a scalar or a key) with `text`."""
+        lines = self.doc.lines
+        return Edit(lines.offset(node.line, node.column), lines.offset(node.end_line, node.end_column), text)
+
+    def source(self, node: Node) -> str:
+        """The source text of a node, as written."""
+        lines = self.doc.lines
+        return self.doc.text[lines.offset(node.line, node.column):lines.offset(node.end_line, node.end_column)]
+
+
+Check = Callable[[Context], Iterator[Finding]]

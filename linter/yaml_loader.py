@@ -1,0 +1,172 @@
+"""YAML -> `Node` tree, with libyaml's C parser when it is installed.
+
+`yaml.compose` gives nodes with marks and resolved tags but constructs nothing, so a
+linted file is never turned into objects: scalars are built by the safe constructor one
+by one, unknown tags keep their plain value, and CloudFormation short forms (`!Ref x`,
+`!GetAtt a.b`, `!Sub ...`) become their long forms (`{"Ref": "x"}`), as CloudFormation
+reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from linter.document import MAP, SCALAR, SEQ, Node, join_pointer
+from linter.syntax import ParseIssue, yaml_error_issue
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
+_constructor = SafeConstructor()
+_CONSTRUCTORS = SafeConstructor.yaml_constructors
+
+# CloudFormation's short-form intrinsic functions and conditions.
+_CFN_SHORT = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    **{f"!{name}": f"Fn::{name}" for name in (
+        "And", "Base64", "Cidr", "Contains", "EachMemberEquals", "EachMemberIn", "Equals",
+        "FindInMap", "ForEach", "GetAtt", "GetAZs", "If", "ImportValue", "Join", "Length",
+        "Not", "Or", "RefAll", "Select", "Split", "Sub", "ToJsonString", "Transform",
+        "ValueOf", "ValueOfAll")},
+}
+
+
+def _scalar_data(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    construct = _CONSTRUCTORS.get(tag)
+    if construct is None:  # an unknown or application tag: its plain text, never an object
+        return node.value
+    try:
+        return construct(_constructor, node)
+    except Exception:  # e.g. a timestamp-looking 2023-13-45: keep the text
+        return node.value
+
+
+class _Builder:
+    def __init__(self, text: str) -> None:
+        self.issues: list[ParseIssue] = []
+        self._active: set[int] = set()
+        self._lines = text.split("\n")
+
+    def _after_tag(self, ynode: yaml.Node, tag: str) -> tuple[int, int]:
+        """1-based (line, column) where a tagged node's value starts, after `!Tag `."""
+        line0, col0 = ynode.start_mark.line, ynode.start_mark.column + len(tag)
+        text = self._lines[line0] if line0 < len(self._lines) else ""
+        while col0 < len(text) and text[col0] in " \t":
+            col0 += 1
+        if col0 >= len(text.rstrip("\r")) or text[col0] == "#":
+            children = ynode.value if isinstance(ynode.value, list) else []
+            first = children[0] if children else None
+            if isinstance(first, tuple):
+                first = first[0]
+            if first is not None:
+                return first.start_mark.line + 1, first.start_mark.column + 1
+        return line0 + 1, col0 + 1
+
+    def build(self, ynode: yaml.Node, pointer: str) -> Node:
+        start, end = ynode.start_mark, ynode.end_mark
+        pos = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        tag = ynode.tag
+        short = _CFN_SHORT.get(tag) if tag and tag.startswith("!") else None
+        if short is not None:
+            inner_pointer = join_pointer(pointer, short)
+            inner = self._build_plain(ynode, inner_pointer, (*self._after_tag(ynode, tag), pos[2], pos[3]))
+            if short == "Fn::GetAtt" and inner.kind == SCALAR and isinstance(inner.data, str):
+                parts = inner.data.split(".", 1)
+                inner.data = inner.value = parts
+            key = Node(SCALAR, short, short, pos[0], pos[1], pos[0], pos[1] + len(tag),
+                       tag=None, pointer=inner_pointer)
+            return Node(MAP, [(key, inner)], {short: inner.data}, *pos, tag=tag, pointer=pointer)
+        return self._build_plain(ynode, pointer, pos)
+
+    def _build_plain(self, ynode: yaml.Node, pointer: str, pos: tuple[int, int, int, int]) -> Node:
+        if isinstance(ynode, yaml.ScalarNode):
+            return Node(SCALAR, data := _scalar_data(ynode), data, *pos,
+                        tag=ynode.tag, style=ynode.style, pointer=pointer)
+        ident = id(ynode)
+        if ident in self._active:  # a recursive alias: stop here rather than loop forever
+            self.issues.append(ParseIssue("PL001", "recursive YAML alias", *pos, pointer=pointer))
+            return Node(SCALAR, None, None, *pos, pointer=pointer)
+        self._active.add(ident)
+        try:
+            if isinstance(ynode, yaml.SequenceNode):
+                items = [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(ynode.value)]
+                return Node(SEQ, items, [n.data for n in items], *pos, tag=ynode.tag,
+                            style="flow" if ynode.flow_style else None, pointer=pointer)
+            return self._build_map(ynode, pointer, pos)
+        finally:
+            self._active.discard(ident)
+
+    def _build_map(self, ynode: yaml.MappingNode, pointer: str, pos: tuple[int, int, int, int]) -> Node:
+        pairs: list[tuple[Node, Node]] = []
+        data: dict[Any, Any] = {}
+        seen: dict[Any, Node] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for ykey, yvalue in ynode.value:
+            if ykey.tag == _MERGE:
+                sources = yvalue.value if isinstance(yvalue, yaml.SequenceNode) else [yvalue]
+                for source in sources:
+                    if isinstance(source, yaml.MappingNode):
+                        merged.extend(source.value)
+                continue
+            key = self.build(ykey, pointer)
+            key_data = key.data
+            try:
+                hash(key_data)
+            except TypeError:
+                key_data = repr(key_data)
+            value = self.build(yvalue, join_pointer(pointer, key_data))
+            key.pointer = value.pointer
+            if key_data in seen:
+                first = seen[key_data]
+                self.issues.append(ParseIssue(
+                    "PL002",
+                    f"duplicate key {key_data!r}: it is also defined on line {first.line}, "
+                    "and only the last value is kept",
+                    key.line, key.column, key.end_line, key.end_column, pointer=key.pointer,
+                    fix="remove one of the two keys, or rename it"))
+            seen[key_data] = key
+            pairs.append((key, value))
+            data[key_data] = value.data
+        for ykey, yvalue in merged:  # `<<: *defaults` fills only the keys not written here
+            key = self.build(ykey, pointer)
+            key_data = key.data
+            try:
+                hash(key_data)
+            except TypeError:
+                continue
+            if key_data in data:
+                continue
+            value = self.build(yvalue, join_pointer(pointer, key_data))
+            key.pointer = value.pointer
+            pairs.append((key, value))
+            data[key_data] = value.data
+        return Node(MAP, pairs, data, *pos, tag=ynode.tag,
+                    style="flow" if ynode.flow_style else None, pointer=pointer)
+
+
+def load_yaml(text: str) -> tuple[Node | None, list[ParseIssue]]:
+    """Parse `text`; return the root node (None for an empty file) and the problems found."""
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as exc:
+        return None, [yaml_error_issue(exc, text)]
+    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        return None, [yaml_error_issue(exc, text)]
+    except RecursionError:
+        return None, [ParseIssue("PL001", "the YAML nesting is too deep to read", 1, 1, 1, 1)]
+    if root is None:
+        return None, []
+    builder = _Builder(text)
+    try:
+        node = builder.build(root, "")
+    except RecursionError:
+        return None, [ParseIssue("PL001", "the YAML nesting is too deep to read", 1, 1, 1, 1)]
+    return node, builder.issues

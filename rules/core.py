@@ -1,0 +1,79 @@
+"""Engine rules (PL): what the engine itself reports while reading a file."""
+
+from __future__ import annotations
+
+from linter.rule import declare
+
+SYNTAX_ERROR = declare(
+    id="PL001", name="syntax-error", category="syntax", severity="error",
+    summary="the file is not valid YAML or JSON",
+    rationale="""
+        A file that does not parse is rejected by the service that reads it (CodeBuild fails
+        with YAML_FILE_ERROR, CodeDeploy and CloudFormation refuse it). The message names the
+        likely cause: a tab used for indentation, an unclosed or typographic quote, a value
+        holding ': ' that needs quotes, a line indented out of step.""",
+    fix="fix the syntax at the position shown",
+    bad="""
+        phases:
+          build:
+        \tcommands: [make]""",
+    good="""
+        phases:
+          build:
+            commands: [make]""")
+
+DUPLICATE_KEY = declare(
+    id="PL002", name="duplicate-key", category="syntax", severity="error",
+    summary="a key appears twice in the same mapping",
+    rationale="""
+        YAML and JSON loaders keep only the last of two equal keys, silently: the first
+        block (often a whole phase or an environment variable) is lost.""",
+    fix="remove one of the two keys, or merge them",
+    bad="""
+        env:
+          variables:
+            STAGE: dev
+            STAGE: prod""",
+    good="""
+        env:
+          variables:
+            STAGE: prod""")
+
+UNREADABLE_FILE = declare(
+    id="PL003", name="unreadable-file", category="syntax", severity="error",
+    summary="the file is binary or not UTF-8 text",
+    rationale="""
+        AWS services read configuration as UTF-8 text. A file with undecodable bytes or NUL
+        bytes cannot be parsed at all.""",
+    fix="save the file as UTF-8 text")
+
+UNKNOWN_KIND = declare(
+    id="PL004", name="unknown-file-kind", category="schema", severity="info",
+    summary="a file named on the command line is of no kind pipelint lints",
+    rationale="""
+        pipelint recognises buildspecs, appspecs, pipeline declarations, templates and IAM
+        policies by name and content. A file given explicitly that is none of these is
+        reported so that a mistyped path or a forgotten `--kind` does not pass unnoticed.
+        Files found by walking a folder are skipped silently, and so are all files under
+        `--skip-unknown` (which the pre-commit hook uses).""",
+    fix="pass --kind to say what the file is, or leave the file out")
+
+INTERNAL_ERROR = declare(
+    id="PL005", name="internal-error", category="syntax", severity="error",
+    summary="pipelint failed while linting this file",
+    rationale="""
+        A bug in pipelint or in a rule plugin. The file is named so the run can go on with
+        the others; the exit status is 2. Please report it with the file.""",
+    fix="report the problem to the pipelint maintainers with the file")
+
+UNUSED_SUPPRESSION = declare(
+    id="PL006", name="unused-suppression", category="practice", severity="info",
+    summary="a `# pipelint: disable=` comment silences nothing",
+    rationale="""
+        A suppression that no longer matches a finding hides nothing today but will hide a
+        new problem tomorrow. Remove it when the cause is gone.""",
+    fix="remove the comment, or correct the rule id",
+    bad="""
+        version: 0.2  # pipelint: disable=BS102""",
+    good="""
+        version: 0.2""")
