@@ -25,11 +25,6 @@ from typing import Any
 from linter.rule import SEVERITIES
 from linter.suggest import did_you_mean
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules")
 FILES = (".pipelint.toml", "pyproject.toml")
 
@@ -81,6 +76,10 @@ def _codes(value: Any, where: str) -> list[str]:
 
 def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
     """Read and check one config file. `known_rules` maps ids and slugs to ids."""
+    if sys.version_info >= (3, 11):  # imported here: most runs have no config file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
