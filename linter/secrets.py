@@ -94,11 +94,11 @@ def _strip_quotes(value: str) -> str:
 # punctuation) is a reference: `$USER:$TOKEN`, `${PREFIX}-${SUFFIX}`, `"${DB_PASSWORD}"`.
 # In order: ${{ secrets.X }}, ${VAR} / ${VAR:-x}, $(cmd), `cmd`, $env:VAR (PowerShell), $VAR,
 # #{ns.var} (CodePipeline), {{resolve:...}} / {{ jinja }}, %VAR% (cmd.exe), <placeholder>.
-_REF_TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\{[^{}]*\}|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\$env:\w+|\$\w+"
-                        r"|#\{[^{}]*\}|\{\{.*?\}\}|%\w+%|<[^<>]*>", re.I | re.S)
+_REF_TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\{[^{}]*\}|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\$[eE][nN][vV]:\w+|\$\w+"
+                        r"|#\{[^{}]*\}|\{\{.*?\}\}|%\w+%|<[^<>]*>", re.S | re.A)
 
 # Any expansion inside a string: the shell builds the value at run time from elsewhere.
-_DYNAMIC = re.compile(r"\$[\w{(]|`|\{\{|#\{|%\w+%")
+_DYNAMIC = re.compile(r"\$[\w{(]|`|\{\{|#\{|%\w+%", re.A)
 
 _CFN_TAGS = ("!Ref ", "!GetAtt ", "!Sub ", "!ImportValue ", "!FindInMap ", "!Join ", "!Select ", "!If ")
 
@@ -108,23 +108,30 @@ _PLACEHOLDER_WORDS = frozenset("""
     notset unset empty blank default true false yes no on off enabled disabled value string
     foo bar foobar baz xyz abc abc123 admin root guest user username mypassword mysecret
     mytoken secretkey accesskey secretaccesskey privatekey
-""".split())
+    postgres mysql mariadb changeit rabbitmq minioadmin
+""".split())                     # the last line: well-known defaults of local service containers
 _PLACEHOLDER_PARTS = ("changeme", "replaceme", "placeholder", "redacted", "xxxx", "dummy",
                       "example", "yourtoken", "yourpassword", "yoursecret", "yourkey",
                       "yourapikey", "insertyour", "enteryour")
 
 
 def _is_placeholder(v: str) -> bool:
-    """Documentation values: `changeme`, `xxxx`, `***`, `your-token-here`, `...EXAMPLE`."""
+    """Documentation values: `changeme`, `xxxx`, `***`, `your-token-here`, `...EXAMPLE`.
+
+    The fuzzy rules (a placeholder word inside, `your...`, `...here`) only apply to short
+    values that are not URLs: `https://app:pw@db.example-corp.net` is checked part by part.
+    """
     low = v.lower()
     norm = "".join(c for c in low if c.isalnum())
     if not norm or len(set(norm)) == 1:            # "***", "xxxxxxxx", "00000000"
         return True
     if norm in _PLACEHOLDER_WORDS or "EXAMPLE" in v:
         return True
-    if any(part in norm for part in _PLACEHOLDER_PARTS):
+    if len(v) > 48 or "://" in v:
+        return False
+    if any(part in norm for part in _PLACEHOLDER_PARTS) or norm.startswith("your"):
         return True
-    return norm.startswith("your") or low == "here" or low[-5:-4] in ("-", "_", " ", ".") and low.endswith("here")
+    return low[-5:-4] in ("-", "_", " ", ".") and low.endswith("here")
 
 
 def is_reference(value: str) -> bool:
@@ -156,7 +163,7 @@ def _literal(value: str, min_len: int) -> bool:
 
 # --------------------------------------------------------------------------- names
 
-_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", re.A)
 
 _SECRET_WORDS = frozenset("""
     password passwd passphrase passcode pass pwd pw secret secrets token credential
@@ -224,10 +231,15 @@ def _random_part(s: str, min_entropy: float = 3.0) -> bool:
     return not _is_placeholder(s) and entropy(s) >= min_entropy
 
 
+_DOC_TLDS = ("example", "test", "invalid", "localhost", "local")
+
+
 def _local_host(host: str) -> bool:
-    """localhost, loopback, or a single-label name (a CI service container: `db`, `redis`)."""
-    host = host.lower()
-    return "." not in host or host in ("0.0.0.0", "host.docker.internal") or host.startswith("127.")
+    """localhost, loopback, a single-label name (a CI service container: `db`, `redis`) or a
+    documentation domain (`example.com`, `*.test`: RFC 2606)."""
+    labels = host.lower().split(".")
+    return (len(labels) == 1 or labels[-1] in _DOC_TLDS or labels[-2] == "example"
+            or labels[0] == "127" or host in ("0.0.0.0", "host.docker.internal"))
 
 
 def _url_password(m: re.Match) -> tuple[int, int] | None:
@@ -278,28 +290,35 @@ _TOKENS = re.compile(
     r"|(?P<slack_webhook>https://hooks\.slack\.com/services/T[A-Z0-9_]{6,}/B[A-Z0-9_]{6,}/[A-Za-z0-9_]{16,})"
     r"|(?P<stripe_key>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,})"
     r"|(?P<jwt>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"
-    r")(?![A-Za-z0-9_])")
+    r")(?![A-Za-z0-9_])", re.A)
 # A literal after a keyword: an .npmrc `_authToken=` or an HTTP authorization header.
 _KEYWORD_VALUE = re.compile(
     r"(?<!\w)_(?:authToken|auth|password)\s*=\s*(?P<npm_token>[^\s'\"]+)"
     r"|(?i:\b(?:proxy-)?authorization\s*:\s*(?:bearer|basic|token)\s+(?P<auth_header>[^\s'\"]+)"
-    r"|\b(?:private-token|x-api-key|x-auth-token|x-gitlab-token)\s*:\s*(?P<api_header>[^\s'\"]+))")
+    r"|\b(?:private-token|x-api-key|x-auth-token|x-gitlab-token)\s*:\s*(?P<api_header>[^\s'\"]+))", re.A)
 _URL_CREDENTIALS = re.compile(
-    r"\b[a-z][a-z0-9+.-]{0,15}://(?P<user>[^\s:/?#@'\"\[\]]+):(?P<pw>[^\s/?#@'\"]+)@(?P<host>[^\s/?#:'\"]+)", re.I)
-_PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+    r"\b[a-z][a-z0-9+.-]{0,15}://(?P<user>[^\s:/?#@'\"\[\]]+):(?P<pw>[^\s/?#@'\"]+)"
+    r"@(?P<host>[^\s/?#:'\"]+)", re.I | re.A)
+_PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----", re.A)
 _DIGITS = frozenset("0123456789")
 
 
 def _aws_secret(v: str) -> bool:
     """Exactly 40 base64 characters that look random.
 
-    A 40-hex git SHA is not a secret; neither is a 40-character path or identifier
-    (entropy below 4.3 bits; random keys sit near 4.9).
+    A 40-hex git SHA is not a secret; neither is a 40-character path or CamelCase
+    identifier: those have lower entropy (random keys sit near 4.8 bits, 99.9% above 4.35)
+    and are made of words, so a third or more of their letters are vowels (random: ~19%);
+    such a wordy string needs 4.6 bits.
     """
     if len(v) != 40 or not _BASE64.issuperset(v) or all(c in "0123456789abcdefABCDEF" for c in v):
         return False
     mixed = v.lower() != v and v.upper() != v and not _DIGITS.isdisjoint(v)
-    return ("/" in v or "+" in v or mixed) and entropy(v) >= 4.3 and not _is_placeholder(v)
+    letters = [c for c in v.lower() if c.isalpha()]
+    vowels = sum(c in "aeiou" for c in letters)
+    bits = entropy(v)
+    wordy = 3 * vowels >= len(letters)
+    return ("/" in v or "+" in v or mixed) and bits >= (4.6 if wordy else 4.3) and not _is_placeholder(v)
 
 
 def _pattern_hits(text: str) -> list[SecretHit]:
@@ -331,16 +350,16 @@ def scan_value(value: str) -> SecretHit | None:
     Stripe, PEM private keys, JWTs, URL passwords); an AWS secret access key only when the
     whole value is one. None for references and placeholders.
     """
-    if not isinstance(value, str) or is_reference(value):
+    if not isinstance(value, str):
         return None
-    hits = _pattern_hits(value)
-    if hits:
-        return min(hits, key=lambda h: h.start)
     v = value.strip()
-    if _aws_secret(v):
+    if _aws_secret(v):               # before is_reference: a key may start with "/" like an SSM name
         start = value.index(v)
         return _hit("aws-secret-access-key", start, start + len(v))
-    return None
+    if is_reference(value):
+        return None
+    hits = _pattern_hits(value)
+    return min(hits, key=lambda h: h.start) if hits else None
 
 
 # --------------------------------------------------------------------------- commands
@@ -472,8 +491,8 @@ def _unquote(s: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-_ASSIGNMENT = re.compile(r"(?:\$env:)?(?P<name>[A-Za-z_][\w.-]*)=(?P<value>.*)", re.S | re.I)
-_OPTION = re.compile(r"(?P<opt>--?[A-Za-z][\w-]*)(?:=(?P<value>.*))?", re.S)
+_ASSIGNMENT = re.compile(r"(?:\$[eE][nN][vV]:)?(?P<name>[A-Za-z_][\w.-]*)=(?P<value>.*)", re.S | re.A)
+_OPTION = re.compile(r"(?P<opt>--?[A-Za-z][\w-]*)(?:=(?P<value>.*))?", re.S | re.A)
 # `--password`, `--db-password`, `--github-token`, `--client-secret`... (not `--password-stdin`,
 # `--token-file`, `--secret-id`: the last word must be one of these).
 _SECRET_OPTION_ENDINGS = ("password", "passwd", "pass", "passphrase", "token", "api-key", "apikey",

@@ -45,6 +45,8 @@ def _render_rich(report: Report, stream: TextIO) -> None:
             index = indexes.setdefault(f.path, LineIndex(text))
             line = masked_line(index.line_text(f.line).expandtabs(1), f, f.line)
             width = (f.end_column - f.column) if f.end_line == f.line else len(line) - f.column + 1
+            if f.secret:  # the span was masked: underline the mask
+                width = min(8, max(3, width))
             gutter = f"{f.line} | "
             console.print(f"[dim]{gutter}[/]{escape(line)}")
             console.print(" " * (len(gutter) + f.column - 1) + f"[{colours[f.severity]}]^"
