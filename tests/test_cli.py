@@ -194,3 +194,12 @@ def test_python_dash_m_and_no_heavy_imports(repo: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env={**os.environ, "CI": "true"})
     assert result.stdout.strip().endswith("1 []"), result.stdout + result.stderr
+
+
+def test_folder_walk_skips_vcs_dependencies_and_virtualenvs(repo: Path, capsys) -> None:
+    for folder in (".git", "node_modules/pkg", "venv-any-name", ".venv"):
+        (repo / folder).mkdir(parents=True, exist_ok=True)
+        (repo / folder / "buildspec.yml").write_text(BAD)
+    (repo / "venv-any-name" / "pyvenv.cfg").write_text("home = /usr\n")
+    code, out, _ = run(["check", "--format", "json", "."], capsys)
+    assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
