@@ -111,7 +111,8 @@ def _check(paths: list[str], fmt: str, output: str | None, kind: str | None, std
 
     def lint_one(display: str, data: bytes, explicit: bool, target: str | None) -> None:
         nonlocal files, fixed
-        result = linter.lint_bytes(display, data, explicit)
+        folder = os.path.dirname(os.path.abspath(target)) if target else None
+        result = linter.lint_bytes(display, data, explicit, folder)
         if result is None:
             return
         files += 1
@@ -130,7 +131,7 @@ def _check(paths: list[str], fmt: str, output: str | None, kind: str | None, std
                         with open(target, "w", encoding="utf-8", newline="") as f:
                             f.write(new_text)
                     text = new_text
-                    result = linter.lint_bytes(display, new_text.encode("utf-8"), explicit) or []
+                    result = linter.lint_bytes(display, new_text.encode("utf-8"), explicit, folder) or []
             elif fix and target is None:
                 sys.stdout.write(text)
         if text is not None:

@@ -161,6 +161,7 @@ class Document:
     kind: str | None
     fmt: str                      # "yaml" or "json"
     root: Node | None
+    folder: str | None = None     # the file's folder on disk; None for stdin
     _lines: LineIndex | None = field(default=None, repr=False)
 
     @property

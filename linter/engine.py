@@ -70,10 +70,14 @@ class Linter:
         return any(_glob_match(path, pattern) for pattern in self.settings.exclude)
 
     # -- one file ---------------------------------------------------------------
-    def lint_bytes(self, path: str, data: bytes, explicit: bool = True) -> list[Finding] | None:
-        """Findings for one file, or None when it is of no kind pipelint lints."""
+    def lint_bytes(self, path: str, data: bytes, explicit: bool = True,
+                   folder: str | None = None) -> list[Finding] | None:
+        """Findings for one file, or None when it is of no kind pipelint lints.
+
+        `folder` is where the file lies on disk, for the rules that check the files it
+        names (None for stdin: those checks are skipped)."""
         try:
-            return self._lint(path, data, explicit)
+            return self._lint(path, data, explicit, folder)
         except Exception as exc:  # never let one file stop the run, never show a traceback
             where = traceback.extract_tb(exc.__traceback__)[-1]
             rule = self.rules["PL005"]
@@ -88,7 +92,7 @@ class Linter:
                        rule.name, rule.category, rule.severity, issue.message,
                        issue.fix if issue.fix is not None else rule.fix, issue.pointer)
 
-    def _lint(self, path: str, data: bytes, explicit: bool) -> list[Finding] | None:
+    def _lint(self, path: str, data: bytes, explicit: bool, folder: str | None) -> list[Finding] | None:
         text, problem = decode(data)
         kind = self.settings.kind or kind_by_name(path)
         if text is None:
@@ -97,7 +101,7 @@ class Linter:
             return self._finish(path, [self._issue(path, problem)], "")
         fmt = file_format(path, text)
         root, issues = load_json(text) if fmt == "json" else _load_yaml(text)
-        doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root)
+        doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root, folder=folder)
         if kind is None and root is not None:
             kind = doc.kind = kind_by_content(path, root.data)
         if kind is None or kind not in self.active_kinds:
@@ -110,11 +114,15 @@ class Linter:
                     "pipeline, template or policy; nothing was checked")], text)
             return None
         findings = [self._issue(path, i) for i in issues]
-        if root is None and any(i.rule == "PL001" for i in issues):
+        if root is None:
+            if not issues:
+                findings.append(Context(doc, self.rules["PL007"]).report(
+                    None, "the file is empty (or holds only comments)"))
             return self._finish(path, findings, text)
+        from_schema: list[Finding] = []
         for binding in self.registry.schemas:
             if binding.kind == kind:
-                findings.extend(schema_findings(doc, binding, self.rules))
+                from_schema.extend(schema_findings(doc, binding, self.rules))
         for rule in self.rules.values():
             if rule.check is None or (rule.kinds and kind not in rule.kinds):
                 continue
@@ -130,6 +138,10 @@ class Linter:
                     None, f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc} "
                     f"(at {os.path.basename(where.filename)}:{where.lineno}); the other rules ran; "
                     "please report it"))
+        # One root cause, one finding: where a rule already reports a key or value, the
+        # schema's generic finding at the same place is dropped.
+        at = {(f.line, f.column, f.pointer) for f in findings}
+        findings.extend(f for f in from_schema if (f.line, f.column, f.pointer) not in at)
         return self._finish(path, findings, text)
 
     def _finish(self, path: str, findings: list[Finding], text: str) -> list[Finding]:

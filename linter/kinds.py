@@ -31,12 +31,14 @@ def kind_by_content(path: str, data: Any) -> str | None:
     if "version" in data and ("phases" in data or "batch" in data) and ext != ".json":
         return "buildspec"
     resources = data.get("Resources")
-    if isinstance(resources, list) and any(
-            isinstance(r, dict) and any(isinstance(v, dict) and v.get("Type") in (
+    listed = resources if isinstance(resources, list) else data.get("resources")
+    if isinstance(listed, list) and any(
+            isinstance(r, dict) and any(isinstance(v, dict) and (v.get("Type") or v.get("type")) in (
                 "AWS::ECS::Service", "AWS::Lambda::Function") for v in r.values())
-            for r in resources):
+            for r in listed):
         return "appspec"
-    if data.get("version") in (0.0, "0.0") and any(k in data for k in ("os", "files", "hooks")):
+    if data.get("version", data.get("Version")) in (0.0, "0.0") and any(
+            k.lower() in ("os", "files", "hooks", "permissions") for k in data if isinstance(k, str)):
         return "appspec"
     if ext == ".json":
         pipeline = data.get("pipeline")

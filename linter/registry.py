@@ -18,8 +18,8 @@ from linter.rule import Rule
 from linter.schema_findings import SchemaBinding
 
 GROUP = "pipelint.rules"
-BUILTIN = {"core": "linter.rules.core", "buildspec": "linter.rules.buildspec",
-           "secrets": "linter.rules.secrets"}
+BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
+           "buildspec": "linter.rules.buildspec", "secrets": "linter.rules.secrets"}
 
 
 class RegistryError(Exception):

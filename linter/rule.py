@@ -10,6 +10,7 @@ with `ctx.report(node, message)`.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -146,6 +147,29 @@ class Context:
             fix=self.rule.fix if fix is None else fix, pointer=node.pointer if node else "",
             edits=edits, applicability=("safe" if safe else "unsafe") if edits else None,
             secret=secret)
+
+    def file_exists(self, relative: str) -> bool | None:
+        """Does `relative` (to the linted file's folder) exist? None when the file has no
+        folder (stdin): callers then skip the check."""
+        folder = self.doc.folder
+        if folder is None:
+            return None
+        return os.path.exists(os.path.join(folder, relative))
+
+    def nearby_paths(self, limit: int = 5000) -> list[str]:
+        """Files and folders below the linted file's folder, relative, '/'-separated."""
+        folder = self.doc.folder
+        if folder is None:
+            return []
+        found: list[str] = []
+        for current, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv", "__pycache__"))
+            rel = os.path.relpath(current, folder).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            found.extend(prefix + name for name in sorted(dirs) + sorted(files))
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def node_edit(self, node: Node, text: str) -> Edit:
         """Replace the source text of `node` (a scalar or a key) with `text`."""

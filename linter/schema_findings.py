@@ -2,7 +2,8 @@
 
 A kind's rule pack binds its schema with a `SchemaBinding` naming the rule ids its
 errors are reported under; a subschema may name another rule for its own errors with
-`"x-rule": "BS002"`, or per keyword with `"x-rule": {"required": "BS106"}`.
+`"x-rule": "BS002"`, or per keyword with `"x-rule": {"required": "BS106"}`; a keyword
+mapped to null is left to a code rule that says it better.
 Type errors explain YAML 1.1 surprises (`3.10` read as 3.1, `yes` as true, a command
 with `: ` read as a mapping), since that is what most of them are in practice.
 """
@@ -13,7 +14,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from linter.document import Document, Node, join_pointer
 from linter.rule import Context, Finding, Rule
@@ -29,7 +30,7 @@ _BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 @dataclass(frozen=True)
 class SchemaBinding:
     kind: str
-    schema: str          # file name in linter.schemas
+    schema: str | Callable[[Document], str | None]   # a file in linter.schemas, or a chooser
     unknown: str         # rule id for unknown keys
     required: str        # ... missing required keys
     type: str            # ... values of the wrong type
@@ -118,7 +119,8 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
                 edits = [ctx.node_edit(node, raw.replace(str(error.detail), guess))]
             return (f"unknown key '{error.detail}' in {parent_name}; did you mean '{guess}'?",
                     f"rename '{error.detail}' to '{guess}'", edits)
-        listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        shown = list({k.lower(): k for k in reversed(known)}.values())[::-1]  # one casing of each
+        listed = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
         return (f"unknown key '{error.detail}' in {parent_name}: expected one of {listed}",
                 "remove the key, or fix its spelling", [])
     if keyword == "required":
@@ -166,14 +168,15 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
     if keyword in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
         limit = schema[keyword]
         count = len(instance)
-        unit = {"Items": "item", "Properties": "entry", "Length": "character"}[re.sub(r"^m..", "", keyword)]
+        unit, units = {"Items": ("item", "items"), "Properties": ("entry", "entries"),
+                       "Length": ("character", "characters")}[re.sub(r"^m..", "", keyword)]
         if keyword.startswith("min"):
             if count == 0:
-                return (f"{where} is empty", f"add at least {limit} {unit}{'s' if limit > 1 else ''}, "
+                return (f"{where} is empty", f"add at least {limit} {unit if limit == 1 else units}, "
                         "or remove the key", [])
-            return (f"{where} has {count} {unit}{'s' if count != 1 else ''}; at least {limit} needed",
-                    f"add {unit}s", [])
-        return (f"{where} has {count} {unit}s; at most {limit} allowed", f"keep at most {limit}", [])
+            return (f"{where} has {count} {unit if count == 1 else units}; at least {limit} needed",
+                    f"add {units}", [])
+        return (f"{where} has {count} {units}; at most {limit} allowed", f"keep at most {limit}", [])
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         limit = schema[keyword]
         word = {"minimum": f"at least {limit}", "maximum": f"at most {limit}",
@@ -192,9 +195,11 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _rule_id(error: SchemaError, binding: SchemaBinding) -> str:
+def _rule_id(error: SchemaError, binding: SchemaBinding) -> str | None:
     override = error.schema.get("x-rule") if isinstance(error.schema, dict) else None
     if isinstance(override, dict):  # {"required": "BS106"}: a rule per keyword
+        if error.keyword in override and override[error.keyword] is None:
+            return None  # a code rule reports these itself, better
         override = override.get(error.keyword)
     if override:
         return override
@@ -208,7 +213,17 @@ def _rule_id(error: SchemaError, binding: SchemaBinding) -> str:
 
 
 def schema_findings(doc: Document, binding: SchemaBinding, rules: dict[str, Rule]) -> list[Finding]:
-    errors = validate(binding.schema, doc.data)
+    name = binding.schema(doc) if callable(binding.schema) else binding.schema
+    if name is None:
+        return []
+    errors = validate(name, doc.data)
+    misspelt: set[tuple[tuple[Any, ...], str]] = set()
+    for error in errors:
+        if error.keyword == "additionalProperties":
+            guess = did_you_mean(str(error.detail), list(error.schema.get("properties", {})))
+            if guess:
+                misspelt.add((error.path[:-1], guess))
+    errors = [e for e in errors if not (e.keyword == "required" and (e.path, e.detail) in misspelt)]
     findings: list[Finding] = []
     reported: set[tuple[str, str]] = set()
     broken: list[str] = []        # pointers whose value is already wrong: nothing below them is news
@@ -222,7 +237,8 @@ def schema_findings(doc: Document, binding: SchemaBinding, rules: dict[str, Rule
         reported.add(key)
         if error.keyword == "type":
             broken.append(pointer)
-        rule = rules.get(_rule_id(error, binding))
+        rule_id = _rule_id(error, binding)
+        rule = rules.get(rule_id) if rule_id else None
         if rule is None:
             continue
         ctx = Context(doc, rule)

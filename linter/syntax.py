@@ -91,6 +91,10 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
             message += f" (the block started on line {context_mark.line + 1})"
     else:
         message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    slashes = next((i for i, text in enumerate(text.splitlines()[:line0 + 1]) if text.lstrip().startswith("//")), None)
+    if slashes is not None:
+        message += f"; line {slashes + 1} starts with '//': YAML comments start with '#'"
+        fix = "write comments with '#'"
     if any(q in source for q in _TYPOGRAPHIC):
         message += "; the line holds typographic quotes, which YAML does not read as quotes"
         fix = "replace the typographic quotes with straight quotes (\" or ')"

@@ -23,7 +23,7 @@ SCHEMAS = [SchemaBinding(kind="buildspec", schema="buildspec.schema.json", unkno
 # -- reported from the schema --------------------------------------------------------------
 
 UNKNOWN_KEY = declare(
-    id="BS001", name="unknown-key", category="schema", severity="warning", kinds=KIND,
+    id="BS001", name="buildspec-unknown-key", category="schema", severity="warning", kinds=KIND,
     summary="a key CodeBuild does not know (often a misspelling)",
     rationale="""
         CodeBuild documents a fixed set of keys at every level of a buildspec. A key outside
@@ -66,7 +66,7 @@ UNKNOWN_PHASE = declare(
             commands: [npm ci]""")
 
 MISSING_KEY = declare(
-    id="BS003", name="missing-required-key", category="schema", severity="error", kinds=KIND,
+    id="BS003", name="buildspec-missing-key", category="schema", severity="error", kinds=KIND,
     summary="a required key is missing (version, a report group's files, a task's identifier...)",
     rationale="""
         CodeBuild rejects a buildspec without `version`, a report group without `files`, a
@@ -83,7 +83,7 @@ MISSING_KEY = declare(
             commands: [make]""")
 
 WRONG_TYPE = declare(
-    id="BS004", name="wrong-type", category="schema", severity="error", kinds=KIND,
+    id="BS004", name="buildspec-wrong-type", category="schema", severity="error", kinds=KIND,
     summary="a value of the wrong type (a mapping where a list is expected, a number for a string)",
     rationale="""
         Most wrong types in a buildspec are YAML surprises: an unquoted command holding ': '
@@ -105,7 +105,7 @@ WRONG_TYPE = declare(
               - "echo Build started: now\"""")
 
 INVALID_VALUE = declare(
-    id="BS005", name="invalid-value", category="schema", severity="error", kinds=KIND,
+    id="BS005", name="buildspec-invalid-value", category="schema", severity="error", kinds=KIND,
     summary="a value outside the allowed ones (version, cache action, counts and sizes)",
     rationale="""
         Some keys take one of a few values: `version` is 0.1 or 0.2, `cache.action` is

@@ -77,3 +77,12 @@ UNUSED_SUPPRESSION = declare(
         version: 0.2  # pipelint: disable=BS102""",
     good="""
         version: 0.2""")
+
+EMPTY_FILE = declare(
+    id="PL007", name="empty-file", category="schema", severity="error",
+    summary="a buildspec, appspec, pipeline or template that is empty",
+    rationale="""
+        An empty file (or one holding only comments) of a known kind is rejected by the
+        service that reads it: CodeBuild fails with YAML_FILE_ERROR, the CodeDeploy agent
+        with "the application specification file was empty".""",
+    fix="write the file's content, or delete the file")

@@ -16,9 +16,10 @@ CORPUS = SHARED / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def lint(text: str, path: str = "buildspec.yml", kind: str | None = None, **settings: object) -> list[Finding]:
+def lint(text: str, path: str = "buildspec.yml", kind: str | None = None, folder: str | None = None,
+         **settings: object) -> list[Finding]:
     linter = Linter(Settings(kind=kind, **settings))  # type: ignore[arg-type]
-    return linter.lint_bytes(path, text.encode("utf-8")) or []
+    return linter.lint_bytes(path, text.encode("utf-8"), folder=folder) or []
 
 
 def snapshot_line(f: Finding) -> str:

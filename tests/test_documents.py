@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
+import linter
 import linter.yaml_loader
 from linter.engine import decode
 from linter.json_loader import load_json
@@ -160,48 +163,59 @@ def test_undecodable_input(data: bytes, words: str) -> None:
     assert text is None and words in problem.message
 
 
-def test_schemas_are_valid_described_and_use_the_fast_validator() -> None:
+SCHEMA_FILES = sorted(p.name for p in (Path(linter.__file__).parent.parent / "schemas").glob("*.schema.json"))
+
+
+def _undescribed(schema, where: str) -> list[str]:
+    """Properties without a description, visiting only the places that hold schemas."""
+    if not isinstance(schema, dict):
+        return []
+    missing = [f"{where}/properties/{k}" for k, sub in schema.get("properties", {}).items()
+               if isinstance(sub, dict) and "description" not in sub]
+    for key in ("properties", "patternProperties", "$defs"):
+        for name, sub in schema.get(key, {}).items():
+            missing += _undescribed(sub, f"{where}/{key}/{name}")
+    for key in ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else"):
+        missing += _undescribed(schema.get(key), f"{where}/{key}")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(key, [])):
+            missing += _undescribed(sub, f"{where}/{key}/{i}")
+    return missing
+
+
+@pytest.mark.parametrize("name", SCHEMA_FILES)
+def test_schemas_are_valid_described_and_use_the_fast_validator(name: str) -> None:
     import jsonschema
 
     from linter.schema import load_schema, uses_only_supported
 
-    for name in ("buildspec.schema.json",):
-        schema = load_schema(name)
-        jsonschema.Draft202012Validator.check_schema(schema)
-        assert uses_only_supported(schema), "keep to the keywords linter.schema validates itself"
-        missing = []
-
-        def walk(node, where):
-            if isinstance(node, dict):
-                for key, sub in node.get("properties", {}).items():
-                    if "description" not in sub:
-                        missing.append(f"{where}/{key}")
-                for key, sub in node.items():
-                    walk(sub, f"{where}/{key}")
-            elif isinstance(node, list):
-                for i, sub in enumerate(node):
-                    walk(sub, f"{where}/{i}")
-
-        walk(schema, name)
-        assert missing == [], "every property has a description (editors show it)"
+    schema = load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert uses_only_supported(schema), "keep to the keywords linter.schema validates itself"
+    assert _undescribed(schema, name) == [], "every property has a description (editors show it)"
 
 
-def test_fast_validator_agrees_with_jsonschema() -> None:
+@pytest.mark.parametrize("kind, names", [
+    ("buildspec", ["buildspec.schema.json"]),
+    ("appspec", ["appspec-ec2.schema.json", "appspec-ecs.schema.json", "appspec-lambda.schema.json"]),
+])
+def test_fast_validator_agrees_with_jsonschema(kind: str, names: list[str]) -> None:
     from helpers import CORPUS, FIXTURES
     from linter.schema import Validator, _JsonschemaAdapter, load_schema
 
-    schema = load_schema("buildspec.schema.json")
-    ours, theirs = Validator(schema), _JsonschemaAdapter(schema)
-    files = list(FIXTURES.glob("buildspec/**/*.yml"))
-    if (CORPUS / "buildspec").is_dir():
-        files += sorted((CORPUS / "buildspec").iterdir())
+    files = [p for p in FIXTURES.glob(f"{kind}/**/*") if p.suffix in (".yml", ".yaml", ".json")]
+    if (CORPUS / kind).is_dir():
+        files += sorted((CORPUS / kind).iterdir())
     compared = 0
-    for path in files:
-        root, _ = load_yaml(path.read_text(encoding="utf-8", errors="replace"))
-        if root is None:
-            continue
-        key = lambda e: (e.path, e.keyword, str(e.detail))  # noqa: E731
-        assert sorted(map(key, ours.errors(root.data, schema, ()))) == \
-            sorted(map(key, theirs.errors(root.data, schema, ()))), path.name
-        compared += 1
+    for name in names:
+        schema = load_schema(name)
+        ours, theirs = Validator(schema), _JsonschemaAdapter(schema)
+        for path in files:
+            root, _ = load_yaml(path.read_text(encoding="utf-8", errors="replace"))
+            if root is None:
+                continue
+            key = lambda e: (tuple(map(str, e.path)), e.keyword, str(e.detail))  # noqa: E731
+            assert sorted(map(key, ours.errors(root.data, schema, ()))) == \
+                sorted(map(key, theirs.errors(root.data, schema, ()))), f"{name} on {path.name}"
+            compared += 1
     assert compared > 20

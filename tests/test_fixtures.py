@@ -1,7 +1,8 @@
 """Every fixture file is linted and its full findings compared with its `.expected` snapshot.
 
 tests/fixtures/<kind>/<RULE>-<what>.<ext> must fire the rule it is named after;
-tests/fixtures/<kind>/ok/* must give no finding at all. Run pytest with
+tests/fixtures/<kind>/ok/* must give no finding at all. Files a fixture names (hook scripts)
+are looked up beside it. Run pytest with
 --update-snapshots to rewrite the snapshots, then review the diff.
 """
 
@@ -23,7 +24,8 @@ def _kind(path: Path) -> str:
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_snapshot(path: Path, update_snapshots: bool) -> None:
-    findings = lint(path.read_bytes().decode("utf-8", "replace"), path=path.name, kind=_kind(path))
+    findings = lint(path.read_bytes().decode("utf-8", "replace"), path=path.name, kind=_kind(path),
+                    folder=str(path.parent))
     actual = "".join(snapshot_line(f) + "\n" for f in findings)
     if path.parent.name == "ok":
         assert actual == "", f"{path.name} must stay quiet"
