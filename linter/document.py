@@ -162,6 +162,7 @@ class Document:
     fmt: str                      # "yaml" or "json"
     root: Node | None
     folder: str | None = None     # the file's folder on disk; None for stdin
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # models rules share, built once
     _lines: LineIndex | None = field(default=None, repr=False)
 
     @property

@@ -19,7 +19,8 @@ from linter.schema_findings import SchemaBinding
 
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
-           "buildspec": "linter.rules.buildspec", "secrets": "linter.rules.secrets"}
+           "buildspec": "linter.rules.buildspec", "pipeline": "linter.rules.pipeline",
+           "secrets": "linter.rules.secrets"}
 
 
 class RegistryError(Exception):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from linter.document import Document, Node, join_pointer
+from linter.document import Document, Node, join_pointer, split_pointer
 from linter.rule import Context, Finding, Rule
 from linter.schema import SchemaError, type_of, validate
 from linter.suggest import did_you_mean
@@ -30,7 +30,8 @@ _BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 @dataclass(frozen=True)
 class SchemaBinding:
     kind: str
-    schema: str | Callable[[Document], str | None]   # a file in linter.schemas, or a chooser
+    # a file in linter.schemas, or a chooser giving one (or (file, JSON pointer of the part it describes))
+    schema: str | Callable[[Document], str | tuple[str, str] | None]
     unknown: str         # rule id for unknown keys
     required: str        # ... missing required keys
     type: str            # ... values of the wrong type
@@ -213,10 +214,17 @@ def _rule_id(error: SchemaError, binding: SchemaBinding) -> str | None:
 
 
 def schema_findings(doc: Document, binding: SchemaBinding, rules: dict[str, Rule]) -> list[Finding]:
-    name = binding.schema(doc) if callable(binding.schema) else binding.schema
-    if name is None:
+    target = binding.schema(doc) if callable(binding.schema) else binding.schema
+    if target is None:
         return []
-    errors = validate(name, doc.data)
+    name, base = target if isinstance(target, tuple) else (target, "")
+    instance = doc.node(base)
+    if instance is None:
+        return []
+    prefix = tuple(int(t) if t.isdigit() else t for t in split_pointer(base))
+    errors = validate(name, instance.data)
+    for error in errors:  # the schema may describe a part of the file (a pipeline's declaration)
+        error.path = prefix + error.path
     misspelt: set[tuple[tuple[Any, ...], str]] = set()
     for error in errors:
         if error.keyword == "additionalProperties":

@@ -109,12 +109,12 @@ def secret_on_command_line(ctx: Context) -> Iterator[Finding]:
         command = item.data
         for hit in scan_command(command):
             secret = command[hit.start:hit.end]
-            span = _span_of(ctx, item, secret)
+            span = span_of(ctx, item, secret)
             yield ctx.report(item, f"{hit.description} is written literally in this command "
                                    f"({redact(secret)})", secret=True, span=span)
 
 
-def _span_of(ctx: Context, node: Node, secret: str) -> tuple[int, int, int, int] | None:
+def span_of(ctx: Context, node: Node, secret: str) -> tuple[int, int, int, int] | None:
     """The source position of `secret` inside a scalar node, when it is written as-is."""
     lines = ctx.doc.lines
     start = lines.offset(node.line, node.column)

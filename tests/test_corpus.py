@@ -16,7 +16,7 @@ from helpers import CORPUS
 from linter.engine import Linter, Settings
 
 HERE = Path(__file__).resolve().parent / "corpus"
-KINDS = ["buildspec", "appspec"]
+KINDS = ["buildspec", "appspec", "pipeline", "cloudformation"]
 
 
 def lint_corpus(kind: str) -> dict[str, list]:

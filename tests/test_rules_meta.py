@@ -37,7 +37,7 @@ def test_bad_example_fires_and_good_example_does_not(rule) -> None:
 @pytest.mark.parametrize("rule", [r for r in RULES if r.kinds or r.id in ("PL001", "PL002")], ids=lambda r: r.id)
 def test_every_rule_has_a_fixture(rule) -> None:
     kinds = rule.kinds or ("buildspec",)
-    assert any(FIXTURES.glob(f"{kind}/{rule.id}-*") for kind in kinds), f"no fixture named {rule.id}-*"
+    assert any(any(FIXTURES.glob(f"{kind}/{rule.id}-*")) for kind in kinds), f"no fixture named {rule.id}-*"
 
 
 def test_ids_and_slugs_are_unique() -> None:
