@@ -86,6 +86,8 @@ def _check(paths: list[str], fmt: str, output: str | None, kind: str | None, std
     rules = registry.load().rules
     known = {**{r.id: r.id for r in rules.values()}, **{r.name: r.id for r in rules.values()}}
     for code in select + ignore:
+        if code.upper().startswith("CFN"):
+            continue  # cfn-lint's ids are known only once it is loaded
         if code.upper() != "ALL" and code not in known and not any(r.startswith(code.upper()) for r in rules):
             raise ConfigError(f"no rule matches '{code}'")
     config_file = config_path or find_config(os.getcwd())
@@ -99,6 +101,8 @@ def _check(paths: list[str], fmt: str, output: str | None, kind: str | None, std
         exclude=cfg.exclude if cfg else [],
         rule_options=cfg.rules if cfg else {},
         skip_unknown=skip_unknown,
+        cfn_regions=cfg.cfn_regions if cfg else [],
+        cfn_ignore=cfg.cfn_ignore if cfg else [],
     )
     threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
     linter = Linter(settings)

@@ -10,6 +10,9 @@ fail-on = "error"
 "legacy/*.yml" = ["BS102"]
 [tool.pipelint.severity]
 BS001 = "error"
+[tool.pipelint.cfn-lint]
+regions = ["eu-west-1"]
+ignore = ["W3005"]
 ```
 Unknown keys are errors with a did-you-mean: a misspelt `ignores` must not silently
 ignore nothing.
@@ -25,7 +28,8 @@ from typing import Any
 from linter.rule import SEVERITIES
 from linter.suggest import did_you_mean
 
-KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules")
+KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules", "cfn-lint")
+CFN_KEYS = ("regions", "ignore")
 FILES = (".pipelint.toml", "pyproject.toml")
 
 
@@ -43,6 +47,8 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: str | None = None
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cfn_regions: list[str] = field(default_factory=list)
+    cfn_ignore: list[str] = field(default_factory=list)
 
 
 def find_config(start: str) -> str | None:
@@ -119,6 +125,15 @@ def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
             if value not in SEVERITIES:
                 raise ConfigError(f"{where} must be one of {', '.join(SEVERITIES)}")
             config.fail_on = value
+        elif key == "cfn-lint":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table: regions = [...], ignore = [...]")
+            for sub, item in value.items():
+                if sub not in CFN_KEYS:
+                    guess = did_you_mean(sub, CFN_KEYS)
+                    raise ConfigError(f"{where}: unknown key '{sub}'" + (f"; did you mean '{guess}'?" if guess else ""))
+            config.cfn_regions = _codes(value.get("regions", []), f"{where}.regions")
+            config.cfn_ignore = _codes(value.get("ignore", []), f"{where}.ignore")
         elif key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{where} must be a table of rule = {{option = value}}")
@@ -138,7 +153,7 @@ def _rule(code: str, known: dict[str, str] | None, where: str) -> str:
 
 
 def _check_code(code: str, known: dict[str, str] | None, path: str, section: str) -> None:
-    if known is None or code.upper() == "ALL":
+    if known is None or code.upper() == "ALL" or code.upper().startswith("CFN"):
         return
     if code in known or any(rule_id.startswith(code.upper()) for rule_id in known.values()):
         return

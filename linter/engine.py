@@ -35,6 +35,8 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     rule_options: dict[str, dict[str, object]] = field(default_factory=dict)
     skip_unknown: bool = False
+    cfn_regions: list[str] = field(default_factory=list)     # passed to cfn-lint
+    cfn_ignore: list[str] = field(default_factory=list)      # cfn-lint checks to turn off (E3012, W)
 
 
 def matches(rule: Rule, codes: Iterable[str]) -> bool:
@@ -53,7 +55,15 @@ class Linter:
         self.settings = settings or Settings()
         self.registry = registry_mod.load()
         self.rules = self.registry.rules
-        self.active_kinds = self.registry.kinds_with_rules()
+        self.active_kinds = self.registry.kinds_with_rules() | {"cloudformation"}
+        self._cfn = None  # cfn-lint, loaded at the first template
+
+    def cfn(self):  # noqa: ANN201 - linter.cfn.CfnLint, imported lazily
+        if self._cfn is None:
+            from linter.cfn import CfnLint
+
+            self._cfn = CfnLint(self.settings.cfn_regions, self.settings.cfn_ignore)
+        return self._cfn
 
     def enabled(self, rule: Rule, path: str) -> bool:
         s = self.settings
@@ -119,6 +129,26 @@ class Linter:
                 findings.append(Context(doc, self.rules["PL007"]).report(
                     None, "the file is empty (or holds only comments)"))
             return self._finish(path, findings, text)
+        findings.extend(self._check(doc, kind, path))
+        if kind == "cloudformation":
+            findings.extend(self._inline_buildspecs(doc, path))
+        if kind == "cloudformation" and self.enabled(_CFN_PROBE, path):
+            ours = {f.pointer for f in findings if f.pointer}
+            pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in root.data.get("Resources", {}).items()
+                         if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
+                if isinstance(root.data.get("Resources"), dict) else set()
+            for finding in self.cfn().findings(path, text, root.data):
+                self.rules.setdefault(finding.rule, self.cfn().meta[finding.rule])
+                if finding.pointer in ours:
+                    continue  # pipelint's own finding on that node wins
+                if "not unique" in finding.message and any(finding.pointer.startswith(p) for p in pipelines):
+                    continue  # duplicate stage and action names: CP101 reports them, at the name
+                findings.append(finding)
+        return self._finish(path, findings, text)
+
+    def _check(self, doc: Document, kind: str, path: str) -> list[Finding]:
+        """The schema's and the rules' findings for a parsed document of a known kind."""
+        findings: list[Finding] = []
         from_schema: list[Finding] = []
         for binding in self.registry.schemas:
             if binding.kind == kind:
@@ -142,7 +172,41 @@ class Linter:
         # schema's generic finding at the same place is dropped.
         at = {(f.line, f.column, f.pointer) for f in findings}
         findings.extend(f for f in from_schema if (f.line, f.column, f.pointer) not in at)
-        return self._finish(path, findings, text)
+        return findings
+
+    def _inline_buildspecs(self, doc: Document, path: str) -> list[Finding]:
+        """A CodeBuild project whose Source.BuildSpec is the buildspec itself, written inline,
+        is linted with every buildspec rule; findings point at the lines inside the template."""
+        resources = doc.root.get("Resources") if doc.root is not None and doc.root.is_map else None
+        out: list[Finding] = []
+        for _, resource in resources.items() if resources is not None and resources.is_map else ():
+            type_node = resource.get("Type") if resource.is_map else None
+            if type_node is None or type_node.data != "AWS::CodeBuild::Project":
+                continue
+            source = resource.get("Properties").get("Source") if resource.get("Properties") is not None else None
+            node = source.get("BuildSpec") if source is not None and source.is_map else None
+            if node is None or not node.is_scalar or not isinstance(node.data, str) or "\n" not in node.data:
+                continue  # a file path, an S3 ARN, or an intrinsic function
+            inner_root, issues = _load_yaml(node.data)
+            inner = Document(path=path, text=node.data, kind="buildspec", fmt="yaml", root=inner_root)
+            if inner_root is None or not inner_root.is_map or "version" not in inner_root:
+                continue
+            block = node.style in ("|", ">")
+            indent = 0
+            if block:
+                first = doc.lines.line_text(node.line + 1)
+                indent = len(first) - len(first.lstrip(" "))
+            for f in [self._issue(path, i) for i in issues] + self._check(inner, "buildspec", path):
+                if block:
+                    f.line, f.end_line = node.line + f.line, node.line + f.end_line
+                    f.column, f.end_column = f.column + indent, f.end_column + indent
+                else:  # a quoted one-line string: its escapes do not map, so point at the string
+                    f.line, f.column, f.end_line, f.end_column = node.line, node.column, node.end_line, node.end_column
+                f.pointer = node.pointer + f.pointer
+                f.message = f"inline buildspec: {f.message}"
+                f.edits, f.applicability = (), None  # offsets are the inner text's
+                out.append(f)
+        return out
 
     def _finish(self, path: str, findings: list[Finding], text: str) -> list[Finding]:
         findings = [f for f in findings if self.enabled(self.rules[f.rule], path) or f.rule == "PL005"]
@@ -172,6 +236,10 @@ class Linter:
             else:
                 if not self.excluded(_rel(path)):
                     yield path, True
+
+
+_CFN_PROBE = Rule(id="CFN-E0000", name="cfn-lint", category="schema", severity="error", summary="cfn-lint",
+                  rationale="", fix="")  # `--ignore CFN` turns cfn-lint off: it is then never imported
 
 
 def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it

@@ -19,7 +19,7 @@ from linter.schema_findings import SchemaBinding
 
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
-           "buildspec": "linter.rules.buildspec", "pipeline": "linter.rules.pipeline",
+           "buildspec": "linter.rules.buildspec", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "secrets": "linter.rules.secrets"}
 
 
@@ -50,7 +50,8 @@ class Registry:
         return kinds | {b.kind for b in self.schemas}
 
     def sorted(self) -> list[Rule]:
-        return sorted(self.rules.values(), key=lambda r: (r.id[:-3], r.id))
+        """pipelint's own rules; cfn-lint's (CFN-*, added as a run meets them) are its documentation's."""
+        return sorted((r for r in self.rules.values() if not r.id.startswith("CFN-")), key=lambda r: (r.id[:-3], r.id))
 
 
 def _entry_points() -> dict[str, str]:

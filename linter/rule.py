@@ -20,7 +20,7 @@ from linter.document import Document, Node
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CATEGORIES = ("syntax", "schema", "reference", "hooks", "iam", "secrets", "ordering", "practice")
-ID_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
+ID_RE = re.compile(r"^([A-Z]{2,3}[0-9]{3}|CFN-[EWI][0-9]{4})$")  # ours, or cfn-lint's kept behind CFN-
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -85,7 +85,7 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not ID_RE.match(self.id):
-            raise ValueError(f"rule id {self.id!r} is not two or three capitals and three digits")
+            raise ValueError(f"rule id {self.id!r} is not two or three capitals and three digits")  # noqa: E501
         if not SLUG_RE.match(self.name):
             raise ValueError(f"rule {self.id}: slug {self.name!r} is not kebab-case")
         if self.category not in CATEGORIES:

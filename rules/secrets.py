@@ -7,6 +7,7 @@ finding is marked `secret` so reporters mask the source line too.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from linter.document import Node
@@ -168,3 +169,226 @@ def exported_secret(ctx: Context) -> Iterator[Finding]:
         if name in backed:
             yield ctx.report(item, f"{name} comes from {backed[name]} and is exported to CodePipeline, "
                                    "where its value is visible in the execution history")
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+def _params(ctx: Context) -> dict[str, Node]:
+    params = ctx.root.get("Parameters") if ctx.root is not None and ctx.root.is_map else None
+    return {str(k.data): v for k, v in params.items()} if params is not None and params.is_map else {}
+
+
+def _no_echo(param: Node) -> bool:
+    value = param.get("NoEcho") if param.is_map else None
+    return value is not None and str(value.data).lower() == "true"
+
+
+def _resources(ctx: Context, *types: str) -> Iterator[tuple[Node, Node]]:
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    for key, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        if type_node is not None and type_node.data in types and props is not None and props.is_map:
+            yield key, props
+
+
+def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | None:
+    """(what, redacted) when `value` holds a secret in plain text: a literal that looks like a
+    credential or sits under a secret name, or a Ref to a parameter that is not NoEcho."""
+    if value.is_map and "Ref" in value:
+        param = _params(ctx).get(str(value.get("Ref").data))
+        if param is not None and secret_name(name) and not _no_echo(param):
+            return f"a Ref to parameter {value.get('Ref').data}, which is not NoEcho", ""
+        return None
+    if not value.is_scalar or not isinstance(value.data, (str, int)) or isinstance(value.data, bool):
+        return None
+    text = str(value.data).strip()
+    if not text or is_reference(text) or text.startswith(("{{resolve:", "${")):
+        return None
+    hit = scan_value(text)
+    if hit is not None:
+        return hit.description, redact(text[hit.start:hit.end])
+    if secret_name(name) and len(text) >= 8:
+        return "a literal value", redact(text)
+    return None
+
+
+@rule(id="SEC005", name="template-plaintext-secret", category="secrets", severity="error",
+      kinds=("cloudformation",),
+      summary="a secret in a template: a PLAINTEXT CodeBuild variable, a Lambda environment variable, "
+      "a secret parameter without NoEcho or with a Default, or echoed in Outputs",
+      fix="use {{resolve:secretsmanager:...}}, a NoEcho parameter without Default, or a "
+          "SECRETS_MANAGER / PARAMETER_STORE variable",
+      bad="""
+          Resources:
+            Build:
+              Type: AWS::CodeBuild::Project
+              Properties:
+                ServiceRole: arn:aws:iam::123456789012:role/build
+                Artifacts: {Type: NO_ARTIFACTS}
+                Source: {Type: NO_SOURCE, BuildSpec: buildspec.yml}
+                Environment:
+                  Type: LINUX_CONTAINER
+                  ComputeType: BUILD_GENERAL1_SMALL
+                  Image: aws/codebuild/standard:7.0
+                  EnvironmentVariables:
+                    - Name: NPM_TOKEN
+                      Value: s3cr3t-npm-t0ken-2024""",
+      good="""
+          Resources:
+            Build:
+              Type: AWS::CodeBuild::Project
+              Properties:
+                ServiceRole: arn:aws:iam::123456789012:role/build
+                Artifacts: {Type: NO_ARTIFACTS}
+                Source: {Type: NO_SOURCE, BuildSpec: buildspec.yml}
+                Environment:
+                  Type: LINUX_CONTAINER
+                  ComputeType: BUILD_GENERAL1_SMALL
+                  Image: aws/codebuild/standard:7.0
+                  EnvironmentVariables:
+                    - Name: NPM_TOKEN
+                      Type: SECRETS_MANAGER
+                      Value: ci/npm:token""")
+def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
+    """CodeBuild environment variables of Type PLAINTEXT (the default) are shown in the
+    console and returned by the API; Lambda environment variables are readable by anyone
+    with `lambda:GetFunctionConfiguration`; a parameter without NoEcho shows its value in
+    DescribeStacks, and a Default writes the secret into the template itself; an Output
+    prints it for everyone. Dynamic references (`{{resolve:secretsmanager:...}}`,
+    `{{resolve:ssm-secure:...}}`), Refs to NoEcho parameters, ARNs and placeholders are fine.
+    Literal values of password properties are cfn-lint's W2501, not repeated here."""
+    for key, props in _resources(ctx, "AWS::CodeBuild::Project"):
+        env = props.get("Environment")
+        variables = env.get("EnvironmentVariables") if env is not None and env.is_map else None
+        for item in variables.value if variables is not None and variables.is_seq else ():
+            if not item.is_map or str((item.get("Type").data if item.get("Type") else "PLAINTEXT")) != "PLAINTEXT":
+                continue
+            name, value = item.get("Name"), item.get("Value")
+            if name is None or value is None:
+                continue
+            if str(name.data).upper() in _AWS_CREDENTIALS and value.is_scalar and value.data is not None \
+                    and not is_reference(str(value.data)):
+                yield ctx.report(value, f"CodeBuild variable {name.data} of {key.data} sets AWS credentials in plain "
+                                        f"text ({redact(str(value.data))})", secret=True,
+                                 fix="remove it: the project's service role gives the build its credentials")
+                continue
+            found = _literal_secret(ctx, str(name.data), value)
+            if found:
+                what, shown = found
+                yield ctx.report(value, f"CodeBuild variable {name.data} of {key.data} is PLAINTEXT and holds {what}"
+                                 + (f" ({shown})" if shown else ""), secret=bool(shown),
+                                 fix="set Type: SECRETS_MANAGER (or PARAMETER_STORE) and give the secret's name as Value")
+        sources = [props.get("Source")] + (props.get("SecondarySources").value
+                                            if props.get("SecondarySources") is not None
+                                            and props.get("SecondarySources").is_seq else [])
+        for source in sources:
+            location = source.get("Location") if source is not None and source.is_map else None
+            text = str(location.data) if location is not None and location.is_scalar else ""
+            m = _URL_USERINFO.match(text)
+            if m and not is_reference(m.group(1)) and "$" not in m.group(1):
+                yield ctx.report(location, f"the source location of {key.data} holds credentials "
+                                           f"({redact(m.group(1))})", secret=True,
+                                 fix="connect the repository with a CodeStar connection or source credentials, "
+                                     "and keep the URL without user or token")
+    for key, resource in (ctx.root.get("Resources").items() if ctx.root is not None and ctx.root.is_map
+                          and ctx.root.get("Resources") is not None and ctx.root.get("Resources").is_map else ()):
+        meta = resource.get("Metadata") if resource.is_map else None
+        auth = meta.get("AWS::CloudFormation::Authentication") if meta is not None and meta.is_map else None
+        for _, entry in auth.items() if auth is not None and auth.is_map else ():
+            for field in ("accessKeyId", "secretKey", "password"):
+                value = entry.get(field) if entry.is_map else None
+                if value is not None:
+                    yield ctx.report(entry.key_node(field), f"AWS::CloudFormation::Authentication of {key.data} "
+                                     f"carries {field}: credentials in the template", severity="warning",
+                                     fix="authenticate with roleName (an instance role) instead")
+    for key, props in _resources(ctx, "AWS::Lambda::Function", "AWS::Serverless::Function"):
+        env = props.get("Environment")
+        variables = env.get("Variables") if env is not None and env.is_map else None
+        for name, value in variables.items() if variables is not None and variables.is_map else ():
+            found = _literal_secret(ctx, str(name.data), value)
+            if found:
+                what, shown = found
+                yield ctx.report(value, f"environment variable {name.data} of {key.data} holds {what}"
+                                 + (f" ({shown})" if shown else ""), secret=bool(shown),
+                                 fix="read the secret at run time from Secrets Manager or Parameter Store")
+    yield from _secret_properties(ctx)
+    params = _params(ctx)
+    secret_params = {n for n, p in params.items() if secret_name(n) and p.is_map
+                     and str(p.get("Type").data if p.get("Type") else "String").startswith("String")}
+    for name in sorted(secret_params):
+        param = params[name]
+        key = ctx.root.get("Parameters").key_node(name)
+        if not _no_echo(param):
+            yield ctx.report(key, f"parameter {name} looks like a secret but is not NoEcho: DescribeStacks shows "
+                                  "its value", severity="warning", fix="add NoEcho: true (and no Default)")
+        default = param.get("Default")
+        if default is not None and default.is_scalar and str(default.data or "").strip() and \
+                not is_reference(str(default.data).strip()):
+            yield ctx.report(default, f"parameter {name} has a Default: the secret is written in the template "
+                                      f"({redact(str(default.data))})", secret=True,
+                             fix="remove the Default and pass the value at deploy time, or use a dynamic reference")
+    outputs = ctx.root.get("Outputs") if ctx.root is not None and ctx.root.is_map else None
+    for key, output in outputs.items() if outputs is not None and outputs.is_map else ():
+        value = output.get("Value") if output.is_map else None
+        for node in value.walk() if value is not None else ():
+            if node.is_map and "Ref" in node and str(node.get("Ref").data) in secret_params:
+                yield ctx.report(node, f"output {key.data} prints the secret parameter {node.get('Ref').data}",
+                                 fix="do not output secrets")
+
+
+_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+_URL_USERINFO = re.compile(r"^[a-z+]+://([^/@\s]+)@", re.IGNORECASE)
+
+# a setting about secrets, not a secret (PasswordReusePrevention, MinimumPasswordLength)
+_SETTING = re.compile(r"(?i)policy|reuse|prevention|length|required|reset|age$|expir|complex|symbol|number|case|"
+                      r"rotation|type$|enabled$|arn$|name$")
+
+_HANDLED = ("Environment", "EnvironmentVariables", "Tags", "PolicyDocument",
+            "Policies", "AssumeRolePolicyDocument", "KeyPolicy")
+
+
+def _secret_properties(ctx: Context) -> Iterator[Finding]:
+    """Password and token properties of any resource (MasterUserPassword, AuthToken,
+    ClientSecret...): a literal, or a Ref to a parameter that is not NoEcho or has a Default."""
+    params = _params(ctx)
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    for rkey, resource in resources.items() if resources is not None and resources.is_map else ():
+        props = resource.get("Properties") if resource.is_map else None
+        type_node = resource.get("Type") if resource.is_map else None
+        if type_node is not None and type_node.data == "AWS::CodePipeline::Pipeline":
+            continue  # a pipeline's configuration is SEC004's
+        stack = [props] if props is not None and props.is_map else []
+        while stack:
+            node = stack.pop()
+            for key, value in node.items():
+                name = str(key.data)
+                if name in _HANDLED:
+                    continue
+                if value.is_map and not (len(value.value) == 1 and str(value.value[0][0].data).startswith(("Ref", "Fn::"))):
+                    stack.append(value)  # a nested block (ServiceAccountCredentials), not an intrinsic function
+                    continue
+                if value.is_seq:
+                    stack.extend(v for v in value.value if v.is_map)
+                    continue
+                if not secret_name(name) or _SETTING.search(name):
+                    continue
+                if value.is_map and "Ref" in value:
+                    param = params.get(str(value.get("Ref").data))
+                    if param is None:
+                        continue
+                    default = param.get("Default") if param.is_map else None
+                    if not _no_echo(param):
+                        yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {value.get('Ref').data}, "
+                                                "which is not NoEcho: its value shows in DescribeStacks",
+                                         fix="make the parameter NoEcho without Default, or use {{resolve:secretsmanager:...}}")
+                    elif default is not None and str(default.data or "").strip():
+                        yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {value.get('Ref').data}, "
+                                                "whose Default writes the secret in the template",
+                                         fix="remove the parameter's Default, or use {{resolve:secretsmanager:...}}")
+                    continue
+                if value.is_scalar and isinstance(value.data, str):
+                    text = value.data.strip()
+                    if text and not is_reference(text) and not text.startswith("{{resolve:"):
+                        yield ctx.report(value, f"{name} of {rkey.data} is written in plain text ({redact(text)})",
+                                         secret=True)

@@ -20,7 +20,7 @@ KINDS = ["buildspec", "appspec", "pipeline", "cloudformation"]
 
 
 def lint_corpus(kind: str) -> dict[str, list]:
-    linter = Linter(Settings(kind=kind))
+    linter = Linter(Settings(kind=kind, ignore=["CFN"] if kind != "cloudformation" else []))
     out = {}
     for path in sorted((CORPUS / kind).iterdir()):
         findings = linter.lint_bytes(f"{kind}/{path.name}", path.read_bytes(), explicit=False)
@@ -40,7 +40,10 @@ def test_corpus_no_crash_and_errors_reviewed(kind: str) -> None:
         pytest.skip("../shared/corpus is not beside this checkout")
     results = lint_corpus(kind)
     assert not [f for fs in results.values() for f in fs if f.rule == "PL005"], "internal errors on real files"
-    errors = {(name, f.line, f.rule) for name, fs in results.items() for f in fs if f.severity == "error"}
+    # cfn-lint's own findings are its maintainers' to review; IAM and secrets findings of any
+    # severity are reviewed, as they are pipelint's policy
+    errors = {(name, f.line, f.rule) for name, fs in results.items() for f in fs
+              if not f.rule.startswith("CFN-") and (f.severity == "error" or f.category in ("iam", "secrets"))}
     expected = expectations(kind)
     assert all(verdict.strip() for verdict in expected.values()), "every listed error has a verdict"
     assert sorted(errors - set(expected)) == [], "new errors on real files: review them"

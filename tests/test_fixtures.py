@@ -24,8 +24,10 @@ def _kind(path: Path) -> str:
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_snapshot(path: Path, update_snapshots: bool) -> None:
+    # cfn-lint's own findings are left to tests/test_cfn.py: its messages change between
+    # releases, and these snapshots are about pipelint's rules
     findings = lint(path.read_bytes().decode("utf-8", "replace"), path=path.name, kind=_kind(path),
-                    folder=str(path.parent))
+                    folder=str(path.parent), ignore=["CFN"])
     actual = "".join(snapshot_line(f) + "\n" for f in findings)
     if path.parent.name == "ok":
         assert actual == "", f"{path.name} must stay quiet"

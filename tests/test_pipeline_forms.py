@@ -63,7 +63,7 @@ def test_json_and_template_forms_agree(path: Path, tmp_path: Path) -> None:
     template = yaml.safe_dump({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Pipeline": {
         "Type": "AWS::CodePipeline::Pipeline", "Properties": to_template(declaration)}}}, sort_keys=False, width=1000)
     from_json = [f for f in lint(path.read_text(), path="pipeline.json", kind="pipeline") if f.rule not in JSON_ONLY]
-    from_template = lint(template, path="template.yaml", kind="cloudformation")
+    from_template = lint(template, path="template.yaml", kind="cloudformation", ignore=["CFN"])
     same = lambda f: (f.rule, re.sub(r"line \d+", "line N", f.message))  # noqa: E731 - lines differ, of course
     assert sorted(map(same, from_json)) == sorted(map(same, from_template))
     lines = template.splitlines()

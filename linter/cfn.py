@@ -1,0 +1,110 @@
+"""cfn-lint, in-process: the resource schemas and CloudFormation's own rules for templates.
+
+Importing cfn-lint and loading its rules costs close to a second, so this module is
+imported only when a run meets a template, and `CfnLint` is built once per run. Its
+matches become findings `CFN-<id>` (`CFN-E3012`) with a category and the positions
+cfn-lint gives. cfn-lint decodes the template itself: its rules need its own node types.
+
+pipelint owns some checks, and the same problem is never reported twice:
+- the CodePipeline rules E3700-E3703 are turned off (the pipeline rules replace them);
+- a cfn-lint match on a node that a pipelint rule already reports is dropped;
+- E1001 on the `Hooks` section of a template with `Transform: AWS::CodeDeployBlueGreen` is
+  dropped (cfn-lint does not know that section; rule CF101 checks it).
+Template `Metadata: cfn-lint: config:` suppressions keep working: cfn-lint reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linter.document import join_pointer
+from linter.rule import Finding, Rule
+
+OWNED = ["E3700", "E3701", "E3702", "E3703"]
+SEVERITY = {"error": "error", "warning": "warning", "informational": "info"}
+
+
+SECRET_RULES = {"W2501", "W2506"}  # passwords as plain parameters or properties (W1011, "prefer dynamic
+                                   # references", is advice: practice)
+
+
+def category_of(rule_id: str) -> str:
+    """cfn-lint ids are sectioned: E0 template, E1 functions, E2 parameters, E3 resources, ...
+
+    Its IAM rules (E3510, W3037...) check that policies are well formed, not how broad they
+    are: they are schema findings; overbroad permissions are pipelint's IAM rules."""
+    if rule_id.startswith("E0"):
+        return "syntax"
+    if rule_id in SECRET_RULES:
+        return "secrets"
+    if rule_id == "W1011":
+        return "practice"
+    return "reference" if rule_id[1:2] in ("1", "8") else "schema"
+
+
+def pointer_of(path: Any) -> str:
+    pointer = ""
+    for token in path or ():
+        pointer = join_pointer(pointer, token)
+    return pointer
+
+
+class CfnLint:
+    """One cfn-lint runner for a whole run."""
+
+    def __init__(self, regions: list[str] | None = None, ignore: list[str] | None = None) -> None:
+        from cfnlint.config import ConfigMixIn  # noqa: PLC0415 - ~0.9 s: only when a template is linted
+        from cfnlint.runner import Runner
+
+        # merge_configs: a template's own Metadata ignore_checks add to ours instead of being overridden
+        self._config = ConfigMixIn([], regions=regions or ["us-east-1"], ignore_checks=OWNED + list(ignore or []),
+                                   merge_configs=True)
+        self._rules = Runner(self._config).rules
+        self.meta: dict[str, Rule] = {}
+
+    def matches(self, text: str) -> list[Any]:
+        from cfnlint.decode.decode import decode_str
+        from cfnlint.runner.template.runner import run_template_by_data
+
+        template, errors = decode_str(text)
+        if errors:
+            return list(errors)
+        if template is None:
+            return []
+        return list(run_template_by_data(template, self._config, self._rules))
+
+    def rule(self, match: Any) -> Rule:
+        rule_id = f"CFN-{match.rule.id}"
+        if rule_id not in self.meta:
+            source = getattr(match.rule, "source_url", "") or "https://github.com/aws-cloudformation/cfn-lint"
+            self.meta[rule_id] = Rule(
+                id=rule_id, name=f"cfn-{match.rule.id.lower()}", category=category_of(match.rule.id),
+                severity=SEVERITY.get(match.rule.severity, "warning"),
+                summary=(match.rule.shortdesc or match.rule.id).rstrip("."),
+                rationale=(match.rule.description or match.rule.shortdesc or "").strip()
+                + f"\n\nReported by cfn-lint ({source}).",
+                fix=f"see {source}", kinds=("cloudformation",))
+        return self.meta[rule_id]
+
+    def findings(self, path: str, text: str, data: Any) -> list[Finding]:
+        blue_green = _has_blue_green_transform(data)
+        out = []
+        for match in self.matches(text):
+            if blue_green and match.rule.id == "E1001" and list(getattr(match, "path", None) or [])[:1] == ["Hooks"]:
+                continue
+            rule = self.rule(match)
+            line = max(1, int(match.linenumber or 1))
+            column = max(1, int(match.columnnumber or 1))
+            end_line = max(line, int(match.linenumberend or line))
+            end_column = int(match.columnnumberend or column + 1)
+            if end_line == line and end_column <= column:
+                end_column = column + 1
+            out.append(Finding(path, line, column, end_line, end_column, rule.id, rule.name, rule.category,
+                               rule.severity, str(match.message), rule.fix, pointer_of(getattr(match, "path", None))))
+        return out
+
+
+def _has_blue_green_transform(data: Any) -> bool:
+    transform = data.get("Transform") if isinstance(data, dict) else None
+    names = transform if isinstance(transform, list) else [transform]
+    return "AWS::CodeDeployBlueGreen" in names

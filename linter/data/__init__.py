@@ -1,0 +1,1 @@
+"""Data files the rules read at run time (installed as package data)."""

@@ -1,0 +1,251 @@
+"""Every IAM policy document of a file, and its statements, whatever resource holds it.
+
+Identity policies (inline policies of roles, users and groups, AWS::IAM::Policy and
+ManagedPolicy, SAM function `Policies`), trust policies (AssumeRolePolicyDocument) and
+resource policies (S3, SQS, SNS, KMS, ECR, Secrets Manager) become `Statement`s whose
+values keep their nodes. Every statement is read (a peer that stops at the first one
+misses the rest); both branches of an `Fn::If` are read; `Fn::Sub` strings are read as
+written and `Fn::Join` with its unknown parts as `?`, so `arn:${AWS::Partition}:s3:::*`
+still ends in `*`; any other intrinsic is an unknown value (None) and never flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from linter.document import Document, Node
+
+# resource type -> (property path to the document, kind of policy)
+DOCUMENTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
+    "AWS::IAM::Role": [(("AssumeRolePolicyDocument",), "trust"), (("Policies", "*", "PolicyDocument"), "identity")],
+    "AWS::IAM::User": [(("Policies", "*", "PolicyDocument"), "identity")],
+    "AWS::IAM::Group": [(("Policies", "*", "PolicyDocument"), "identity")],
+    "AWS::IAM::Policy": [(("PolicyDocument",), "identity")],
+    "AWS::IAM::ManagedPolicy": [(("PolicyDocument",), "identity")],
+    "AWS::IAM::RolePolicy": [(("PolicyDocument",), "identity")],
+    "AWS::IAM::UserPolicy": [(("PolicyDocument",), "identity")],
+    "AWS::IAM::GroupPolicy": [(("PolicyDocument",), "identity")],
+    "AWS::S3::BucketPolicy": [(("PolicyDocument",), "resource")],
+    "AWS::SQS::QueuePolicy": [(("PolicyDocument",), "resource")],
+    "AWS::SNS::TopicPolicy": [(("PolicyDocument",), "resource")],
+    "AWS::KMS::Key": [(("KeyPolicy",), "resource")],
+    "AWS::ECR::Repository": [(("RepositoryPolicyText",), "resource")],
+    "AWS::SecretsManager::ResourcePolicy": [(("ResourcePolicy",), "resource")],
+    "AWS::IoT::Policy": [(("PolicyDocument",), "identity")],
+    "AWS::Serverless::Function": [(("Policies",), "sam")],
+    "AWS::Serverless::StateMachine": [(("Policies",), "sam")],
+}
+MANAGED_ARNS = {"AWS::IAM::Role": "ManagedPolicyArns", "AWS::IAM::User": "ManagedPolicyArns",
+                "AWS::IAM::Group": "ManagedPolicyArns", "AWS::Serverless::Function": "Policies",
+                "AWS::Serverless::StateMachine": "Policies"}
+
+
+@dataclass
+class Value:
+    text: str | None      # None: unknown (an intrinsic function)
+    node: Node
+
+
+@dataclass
+class Statement:
+    node: Node
+    kind: str                       # identity, trust or resource
+    effect: str | None
+    actions: list[Value]
+    action_key: Node | None         # the Action or NotAction key
+    not_action: bool
+    resources: list[Value]
+    resource_key: Node | None
+    not_resource: bool
+    principal: Node | None
+    principal_key: Node | None
+    not_principal: bool
+    condition: Node | None
+    owner: str = ""                 # "resource BuildRole" or "the policy"
+    owner_type: str = ""            # the resource type holding the policy
+    condition_keys: set[str] = field(default_factory=set)
+
+    @property
+    def allows(self) -> bool:
+        return self.effect == "Allow"
+
+
+def text_of(node: Node | None) -> str | None:
+    """The string a node stands for: plain text, an Fn::Sub template, an Fn::Join with `?`."""
+    if node is None:
+        return None
+    if node.is_scalar:
+        return None if node.data is None else str(node.data)
+    if node.is_map and len(node.value) == 1:
+        key, value = node.value[0]
+        if key.data == "Fn::Sub":
+            template = value.value[0] if value.is_seq and value.value else value
+            return str(template.data) if template.is_scalar else None
+        if key.data == "Fn::Join" and value.is_seq and len(value.value) == 2:
+            sep, parts = value.value
+            if parts.is_seq:
+                return str(sep.data or "").join(text_of(p) or "?" for p in parts.value)
+    return None
+
+
+def branches(node: Node | None) -> Iterator[Node]:
+    """A node, or both branches of an Fn::If (AWS::NoValue dropped)."""
+    if node is None:
+        return
+    if node.is_map and len(node.value) == 1:
+        key, value = node.value[0]
+        if key.data == "Fn::If" and value.is_seq and len(value.value) == 3:
+            for branch in value.value[1:]:
+                yield from branches(branch)
+            return
+        if key.data == "Ref" and value.data == "AWS::NoValue":
+            return
+    yield node
+
+
+def values(node: Node | None) -> list[Value]:
+    out = []
+    for item in branches(node):
+        items = item.value if item.is_seq else [item]
+        for element in items:
+            for leaf in branches(element):
+                out.append(Value(text_of(leaf), leaf))
+    return out
+
+
+def _field(node: Node, name: str) -> tuple[Node | None, Node | None]:
+    return (node.key_node(name), node.get(name)) if name in node else (None, None)
+
+
+def statements_of(document: Node, kind: str, owner: str, owner_type: str = "") -> Iterator[Statement]:
+    for doc in branches(document):
+        if not doc.is_map:
+            continue
+        _, listed = _field(doc, "Statement")
+        for statement in (s for item in branches(listed) for s in (item.value if item.is_seq else [item])):
+            for node in branches(statement):
+                if node.is_map:
+                    statement = _statement(node, kind, owner)
+                    statement.owner_type = owner_type
+                    yield statement
+
+
+def _statement(node: Node, kind: str, owner: str) -> Statement:
+    effect = node.get("Effect")
+    action_key, actions = _field(node, "Action")
+    not_action = actions is None and "NotAction" in node
+    if not_action:
+        action_key, actions = _field(node, "NotAction")
+    resource_key, resources = _field(node, "Resource")
+    not_resource = resources is None and "NotResource" in node
+    if not_resource:
+        resource_key, resources = _field(node, "NotResource")
+    principal_key, principal = _field(node, "Principal")
+    not_principal = principal is None and "NotPrincipal" in node
+    if not_principal:
+        principal_key, principal = _field(node, "NotPrincipal")
+    condition = node.get("Condition")
+    keys: set[str] = set()
+    for block in branches(condition):
+        for _, operands in block.items() if block.is_map else ():
+            keys |= {str(k.data).lower() for k, _ in operands.items()} if operands.is_map else set()
+    return Statement(node=node, kind=kind, effect=text_of(effect), actions=values(actions), action_key=action_key,
+                     not_action=not_action, resources=values(resources), resource_key=resource_key,
+                     not_resource=not_resource, principal=principal, principal_key=principal_key,
+                     not_principal=not_principal, condition=condition, owner=owner, condition_keys=keys)
+
+
+def _walk(node: Node | None, path: tuple[str, ...]) -> Iterator[Node]:
+    if node is None:
+        return
+    if not path:
+        yield from branches(node)
+        return
+    head, rest = path[0], path[1:]
+    for item in branches(node):
+        if head == "*":
+            for element in item.value if item.is_seq else ():
+                yield from _walk(element, rest)
+        elif item.is_map:
+            yield from _walk(item.get(head), rest)
+
+
+def documents(doc: Document) -> Iterator[tuple[Node, str, str, str]]:
+    """(policy document node, kind, owner label, owner resource type) for every policy of the file."""
+    root = doc.root
+    if root is None or not root.is_map:
+        return
+    if doc.kind == "iam-policy":
+        kind = "resource" if any("Principal" in s.data or "NotPrincipal" in s.data for s in _plain_statements(root)) \
+            else "identity"
+        yield root, kind, "the policy", ""
+        return
+    resources = root.get("Resources")
+    for key, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        if type_node is None or props is None:
+            continue
+        for path, kind in DOCUMENTS.get(str(type_node.data), ()):
+            for node in _walk(props, path):
+                if kind == "sam":
+                    for item in (node.value if node.is_seq else [node]):
+                        for policy in branches(item):
+                            if policy.is_map and "Statement" in policy:
+                                yield policy, "identity", f"resource {key.data}", str(type_node.data)
+                    continue
+                yield _parsed(node), kind, f"resource {key.data}", str(type_node.data)
+
+
+def _plain_statements(root: Node) -> list[Node]:
+    listed = root.get("Statement")
+    if listed is None:
+        return []
+    items = listed.value if listed.is_seq else [listed]
+    return [s for s in items if s.is_map]
+
+
+def _parsed(node: Node) -> Node:
+    """A policy written as a JSON string: its content, positioned at the string."""
+    if not (node.is_scalar and isinstance(node.data, str) and node.data.lstrip().startswith("{")):
+        return node
+    try:
+        data = json.loads(node.data)
+    except ValueError:
+        return node
+    return _synthetic(data, node)
+
+
+def _synthetic(data: object, at: Node, pointer: str | None = None) -> Node:
+    pointer = at.pointer if pointer is None else pointer
+    span = (at.line, at.column, at.end_line, at.end_column)
+    if isinstance(data, dict):
+        pairs = [(_synthetic(k, at, pointer), _synthetic(v, at, pointer)) for k, v in data.items()]
+        return Node("map", pairs, data, *span, pointer=pointer)
+    if isinstance(data, list):
+        return Node("seq", [_synthetic(v, at, pointer) for v in data], data, *span, pointer=pointer)
+    return Node("scalar", data, data, *span, pointer=pointer)
+
+
+def statements(doc: Document) -> list[Statement]:
+    if "iam-statements" not in doc.cache:
+        doc.cache["iam-statements"] = [s for node, kind, owner, owner_type in documents(doc)
+                                       for s in statements_of(node, kind, owner, owner_type)]
+    return doc.cache["iam-statements"]
+
+
+def managed_policy_arns(doc: Document) -> Iterator[tuple[Value, str]]:
+    """(managed policy ARN or SAM policy name, owner label) for every attachment."""
+    root = doc.root
+    resources = root.get("Resources") if root is not None and root.is_map else None
+    for key, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        prop = MANAGED_ARNS.get(str(type_node.data)) if type_node is not None else None
+        if prop is None or props is None or not props.is_map:
+            continue
+        for value in values(props.get(prop)):
+            if value.text is not None:
+                yield value, f"resource {key.data}"
