@@ -19,7 +19,8 @@ from linter.schema_findings import SchemaBinding
 
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
-           "buildspec": "linter.rules.buildspec", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
+           "buildspec": "linter.rules.buildspec",
+           "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "secrets": "linter.rules.secrets"}
 
 

@@ -1,0 +1,131 @@
+"""CloudFormation rules (CF): what cfn-lint does not check.
+
+CF101 validates the `Hooks` section of templates with `Transform: AWS::CodeDeployBlueGreen`
+(ECS blue/green deployments run by CloudFormation), which cfn-lint does not know at all.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from linter.rule import Context, Finding, rule
+from linter.rules.appspec import ECS_EVENTS
+from linter.suggest import did_you_mean
+
+ROUTING = ("AllAtOnce", "TimeBasedCanary", "TimeBasedLinear")
+
+_BAD = """
+    Transform: [AWS::CodeDeployBlueGreen]
+    Hooks:
+      BlueGreen:
+        Type: AWS::CodeDeploy::BlueGreen
+        Properties:
+          ServiceRole: CodeDeployRole
+          TrafficRoutingConfig:
+            Type: AllAtOnce
+          LifecycleEventHooks:
+            AfterAllowTestTrafic: CheckFunction
+          Applications:
+            - Target: {Type: AWS::ECS::Service, LogicalID: Service}
+              ECSAttributes:
+                TaskDefinitions: [BlueTask, GreenTask]
+                TaskSets: [BlueTaskSet, GreenTaskSet]
+                TrafficRouting:
+                  ProdTrafficRoute: {Type: AWS::ElasticLoadBalancingV2::Listener, LogicalID: Listener}
+                  TargetGroups: [BlueGroup, GreenGroup]
+    Resources:
+      Service: {Type: AWS::ECS::Service}
+      BlueTask: {Type: AWS::ECS::TaskDefinition}
+      GreenTask: {Type: AWS::ECS::TaskDefinition}
+      BlueTaskSet: {Type: AWS::ECS::TaskSet}
+      GreenTaskSet: {Type: AWS::ECS::TaskSet}
+      Listener: {Type: AWS::ElasticLoadBalancingV2::Listener}
+      BlueGroup: {Type: AWS::ElasticLoadBalancingV2::TargetGroup}
+      GreenGroup: {Type: AWS::ElasticLoadBalancingV2::TargetGroup}"""
+
+
+@rule(id="CF101", name="blue-green-hooks", category="hooks", severity="error", kinds=("cloudformation",),
+      summary="a CodeDeploy blue/green Hooks section with a wrong type, lifecycle event, routing or reference",
+      fix="follow the AWS::CodeDeploy::BlueGreen hook's structure: ECS lifecycle events, AllAtOnce/TimeBased* "
+          "routing, logical ids of the template's resources",
+      bad=_BAD, good=_BAD.replace("AfterAllowTestTrafic", "AfterAllowTestTraffic"))
+def blue_green_hooks(ctx: Context) -> Iterator[Finding]:
+    """With `Transform: AWS::CodeDeployBlueGreen`, CloudFormation runs an ECS blue/green
+    deployment described in the template's `Hooks` section. cfn-lint does not know that
+    section, so pipelint checks it: the hook Type is AWS::CodeDeploy::BlueGreen; lifecycle
+    hooks use the ECS events (a misspelt one never runs); the traffic routing type is
+    AllAtOnce, TimeBasedCanary or TimeBasedLinear; the service, two task definitions, two
+    task sets, the listener and two target groups name resources of the right type."""
+    root = ctx.root
+    hooks = root.get("Hooks") if root is not None and root.is_map else None
+    if hooks is None or not hooks.is_map:
+        return
+    resources = root.get("Resources")
+    types = {str(k.data): str(v.get("Type").data) for k, v in resources.items()
+             if v.is_map and v.get("Type") is not None} if resources is not None and resources.is_map else {}
+    for name, hook in hooks.items():
+        if not hook.is_map:
+            continue
+        type_node = hook.get("Type")
+        if type_node is not None and type_node.data != "AWS::CodeDeploy::BlueGreen":
+            yield ctx.report(type_node, f"hook {name.data} has Type {type_node.data}; the blue/green transform reads "
+                                        "AWS::CodeDeploy::BlueGreen")
+        props = hook.get("Properties")
+        if props is None or not props.is_map:
+            continue
+        for key in ("ServiceRole", "Applications"):
+            if key not in props:
+                yield ctx.report(hook.key_node("Properties"), f"hook {name.data} has no {key}", fix=f"add {key}")
+        events = props.get("LifecycleEventHooks")
+        for event, _ in events.items() if events is not None and events.is_map else ():
+            if event.data not in ECS_EVENTS:
+                guess = did_you_mean(str(event.data), ECS_EVENTS)
+                yield ctx.report(event, f"'{event.data}' is not an ECS lifecycle event: its function never runs"
+                                 + (f"; did you mean '{guess}'?" if guess else ""),
+                                 fix=f"use {guess}" if guess else f"use one of {', '.join(ECS_EVENTS)}")
+        routing = props.get("TrafficRoutingConfig")
+        routing_type = routing.get("Type") if routing is not None and routing.is_map else None
+        if routing_type is not None and routing_type.is_scalar and routing_type.data not in ROUTING:
+            yield ctx.report(routing_type, f"traffic routing type '{routing_type.data}' is not one of {', '.join(ROUTING)}")
+        apps = props.get("Applications")
+        for app in apps.value if apps is not None and apps.is_seq else ():
+            yield from _application(ctx, app, types)
+
+
+def _refs(node, want: str, count: int | None, where: str, ctx: Context, types: dict[str, str]) -> Iterator[Finding]:  # noqa: ANN001
+    items = node.value if node is not None and node.is_seq else ([node] if node is not None else [])
+    if count is not None and node is not None and node.is_seq and len(items) != count:
+        yield ctx.report(node, f"{where} lists {len(items)} logical ids; it takes {count} (blue and green)")
+    for item in items:
+        if not item.is_scalar or not isinstance(item.data, str):
+            continue
+        found = types.get(item.data)
+        if found is None:
+            guess = did_you_mean(item.data, [k for k, t in types.items() if t == want])
+            yield ctx.report(item, f"{where} names '{item.data}', which is no resource of this template"
+                             + (f"; did you mean '{guess}'?" if guess else ""))
+        elif found != want:
+            yield ctx.report(item, f"{where} names '{item.data}', a {found}, not a {want}")
+
+
+def _application(ctx: Context, app, types: dict[str, str]) -> Iterator[Finding]:  # noqa: ANN001
+    if not app.is_map:
+        return
+    target = app.get("Target")
+    if target is not None and target.is_map:
+        yield from _refs(target.get("LogicalID"), "AWS::ECS::Service", None, "Target.LogicalID", ctx, types)
+    attrs = app.get("ECSAttributes")
+    if attrs is None or not attrs.is_map:
+        return
+    yield from _refs(attrs.get("TaskDefinitions"), "AWS::ECS::TaskDefinition", 2, "TaskDefinitions", ctx, types)
+    yield from _refs(attrs.get("TaskSets"), "AWS::ECS::TaskSet", 2, "TaskSets", ctx, types)
+    routing = attrs.get("TrafficRouting")
+    if routing is None or not routing.is_map:
+        return
+    for route in ("ProdTrafficRoute", "TestTrafficRoute"):
+        node = routing.get(route)
+        if node is not None and node.is_map:
+            yield from _refs(node.get("LogicalID"), "AWS::ElasticLoadBalancingV2::Listener", None,
+                             f"{route}.LogicalID", ctx, types)
+    yield from _refs(routing.get("TargetGroups"), "AWS::ElasticLoadBalancingV2::TargetGroup", 2, "TargetGroups",
+                     ctx, types)
