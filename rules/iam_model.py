@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from linter.document import Document, Node
+from linter.rules.intrinsics import branches
 
 # resource type -> (property path to the document, kind of policy)
 DOCUMENTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
@@ -88,21 +89,6 @@ def text_of(node: Node | None) -> str | None:
             if parts.is_seq:
                 return str(sep.data or "").join(text_of(p) or "?" for p in parts.value)
     return None
-
-
-def branches(node: Node | None) -> Iterator[Node]:
-    """A node, or both branches of an Fn::If (AWS::NoValue dropped)."""
-    if node is None:
-        return
-    if node.is_map and len(node.value) == 1:
-        key, value = node.value[0]
-        if key.data == "Fn::If" and value.is_seq and len(value.value) == 3:
-            for branch in value.value[1:]:
-                yield from branches(branch)
-            return
-        if key.data == "Ref" and value.data == "AWS::NoValue":
-            return
-    yield node
 
 
 def values(node: Node | None) -> list[Value]:

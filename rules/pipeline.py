@@ -17,7 +17,7 @@ from linter.document import Document, Node
 from linter.rule import Context, Finding, declare, rule
 from linter.rules.pipeline_model import Action, Pipeline, Value, declaration_of, field_of, pipelines
 from linter.schema_findings import SchemaBinding
-from linter.rules.secrets import span_of
+from linter.rules.secrets import no_echo, parameters, span_of
 from linter.secrets import is_reference, redact, scan_value, secret_name
 from linter.suggest import did_you_mean
 
@@ -859,8 +859,8 @@ def pipeline_plaintext_secret(ctx: Context) -> Iterator[Finding]:
             for key, value in config.items():
                 name = str(key.data)
                 if value.is_map and "Ref" in value and pipeline.source == "template" and secret_name(name):
-                    param = _parameter(ctx, value.get("Ref"))
-                    if param is not None and not _no_echo(param):
+                    param = parameters(ctx).get(str(value.get("Ref").data))
+                    if param is not None and not no_echo(param):
                         yield ctx.report(value, f"{name} is a Ref to parameter {value.get('Ref').data}, which is not "
                                                 "NoEcho: its value shows in the console and API",
                                          fix="set NoEcho: true on the parameter, or use {{resolve:secretsmanager:...}}")
@@ -872,7 +872,7 @@ def pipeline_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                     yield from _environment_variables(ctx, value, text)
                     continue
                 if not text or set(text) <= {"*"} or is_reference(text) or _PLACEHOLDER.search(text) \
-                        or text in _parameters(ctx):
+                        or text in parameters(ctx):
                     continue  # masked, a reference, a placeholder, or a parameter's name (a missing !Ref)
                 hit = scan_value(text)
                 if hit is not None:
@@ -903,23 +903,6 @@ def _environment_variables(ctx: Context, node: Node, text: str) -> Iterator[Find
 
 
 _PLACEHOLDER = re.compile(r"(?i)replace|your[_-]|change[_-]?me|dummy|placeholder|example|<[^>]+>")
-
-
-def _parameters(ctx: Context) -> set[str]:
-    params = ctx.root.get("Parameters") if ctx.root is not None and ctx.root.is_map else None
-    return {str(k.data) for k, _ in params.items()} if params is not None and params.is_map else set()
-
-
-def _parameter(ctx: Context, ref: Node | None) -> Node | None:
-    params = ctx.root.get("Parameters") if ctx.root is not None and ctx.root.is_map else None
-    if ref is None or params is None or not params.is_map:
-        return None
-    return params.get(ref.data)
-
-
-def _no_echo(param: Node) -> bool:
-    value = param.get("NoEcho") if param.is_map else None
-    return value is not None and str(value.data).lower() == "true"
 
 
 @rule(id="CP301", name="github-v1-source", category="practice", severity="warning", kinds=KINDS,

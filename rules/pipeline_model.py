@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from linter.document import Document, Node
+from linter.rules.intrinsics import branches
 
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 
@@ -130,19 +131,7 @@ def _items(node: Node | None) -> Iterator[Node]:
     if node is None or not node.is_seq:
         return
     for item in node.value:
-        yield from _branches(item)
-
-
-def _branches(item: Node) -> Iterator[Node]:
-    if item.is_map and len(item.value) == 1:
-        key, value = item.value[0]
-        if key.data == "Fn::If" and value.is_seq and len(value.value) == 3:
-            for branch in value.value[1:]:
-                yield from _branches(branch)
-            return
-        if key.data == "Ref" and value.data == "AWS::NoValue":
-            return
-    yield item
+        yield from branches(item)
 
 
 def _artifacts(node: Node | None) -> list[Value]:

@@ -173,12 +173,13 @@ def exported_secret(ctx: Context) -> Iterator[Finding]:
 
 # -- templates ----------------------------------------------------------------------------------
 
-def _params(ctx: Context) -> dict[str, Node]:
+def parameters(ctx: Context) -> dict[str, Node]:
+    """The template's parameters by name."""
     params = ctx.root.get("Parameters") if ctx.root is not None and ctx.root.is_map else None
     return {str(k.data): v for k, v in params.items()} if params is not None and params.is_map else {}
 
 
-def _no_echo(param: Node) -> bool:
+def no_echo(param: Node) -> bool:
     value = param.get("NoEcho") if param.is_map else None
     return value is not None and str(value.data).lower() == "true"
 
@@ -196,8 +197,8 @@ def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | N
     """(what, redacted) when `value` holds a secret in plain text: a literal that looks like a
     credential or sits under a secret name, or a Ref to a parameter that is not NoEcho."""
     if value.is_map and "Ref" in value:
-        param = _params(ctx).get(str(value.get("Ref").data))
-        if param is not None and secret_name(name) and not _no_echo(param):
+        param = parameters(ctx).get(str(value.get("Ref").data))
+        if param is not None and secret_name(name) and not no_echo(param):
             return f"a Ref to parameter {value.get('Ref').data}, which is not NoEcho", ""
         return None
     if not value.is_scalar or not isinstance(value.data, (str, int)) or isinstance(value.data, bool):
@@ -313,13 +314,13 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                                  + (f" ({shown})" if shown else ""), secret=bool(shown),
                                  fix="read the secret at run time from Secrets Manager or Parameter Store")
     yield from _secret_properties(ctx)
-    params = _params(ctx)
+    params = parameters(ctx)
     secret_params = {n for n, p in params.items() if secret_name(n) and p.is_map
                      and str(p.get("Type").data if p.get("Type") else "String").startswith("String")}
     for name in sorted(secret_params):
         param = params[name]
         key = ctx.root.get("Parameters").key_node(name)
-        if not _no_echo(param):
+        if not no_echo(param):
             yield ctx.report(key, f"parameter {name} looks like a secret but is not NoEcho: DescribeStacks shows "
                                   "its value", severity="warning", fix="add NoEcho: true (and no Default)")
         default = param.get("Default")
@@ -351,7 +352,7 @@ _HANDLED = ("Environment", "EnvironmentVariables", "Tags", "PolicyDocument",
 def _secret_properties(ctx: Context) -> Iterator[Finding]:
     """Password and token properties of any resource (MasterUserPassword, AuthToken,
     ClientSecret...): a literal, or a Ref to a parameter that is not NoEcho or has a Default."""
-    params = _params(ctx)
+    params = parameters(ctx)
     resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
     for rkey, resource in resources.items() if resources is not None and resources.is_map else ():
         props = resource.get("Properties") if resource.is_map else None
@@ -378,7 +379,7 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                     if param is None:
                         continue
                     default = param.get("Default") if param.is_map else None
-                    if not _no_echo(param):
+                    if not no_echo(param):
                         yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {value.get('Ref').data}, "
                                                 "which is not NoEcho: its value shows in DescribeStacks",
                                          fix="make the parameter NoEcho without Default, or use {{resolve:secretsmanager:...}}")

@@ -1,0 +1,22 @@
+"""CloudFormation intrinsic functions, as the rule packs read them."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from linter.document import Node
+
+
+def branches(node: Node | None) -> Iterator[Node]:
+    """A node, or both branches of an Fn::If (AWS::NoValue dropped): each is checked."""
+    if node is None:
+        return
+    if node.is_map and len(node.value) == 1:
+        key, value = node.value[0]
+        if key.data == "Fn::If" and value.is_seq and len(value.value) == 3:
+            for branch in value.value[1:]:
+                yield from branches(branch)
+            return
+        if key.data == "Ref" and value.data == "AWS::NoValue":
+            return
+    yield node
