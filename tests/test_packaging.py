@@ -72,3 +72,8 @@ def test_pre_commit_hook_fails_on_a_bad_buildspec_and_passes_on_a_clean_one(tmp_
     _git(repo, "add", ".")
     good = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=env)
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert f"```sh\n{ci}\n```" in (ROOT / "README.md").read_text()
