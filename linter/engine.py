@@ -76,6 +76,18 @@ class Linter:
                 return False
         return True
 
+    def _cfn_wanted(self, path: str) -> bool:
+        """Run cfn-lint unless no CFN-* finding could be kept: `--ignore CFN`, or a selection
+        without CFN (then cfn-lint is never imported). Its findings are filtered one by one."""
+        s = self.settings
+        wants = lambda code: code.strip().upper() in ("ALL", "CFN", "CFN-") or code.strip().upper().startswith("CFN")  # noqa: E731
+        if s.select and not any(wants(c) for c in s.select):
+            return False
+        off = lambda codes: any(c.strip().upper() in ("CFN", "CFN-", "ALL") for c in codes)  # noqa: E731
+        if off(s.ignore):
+            return False
+        return not any(_glob_match(path, pattern) and off(codes) for pattern, codes in s.per_file_ignores.items())
+
     def excluded(self, path: str) -> bool:
         return any(_glob_match(path, pattern) for pattern in self.settings.exclude)
 
@@ -132,7 +144,7 @@ class Linter:
         findings.extend(self._check(doc, kind, path))
         if kind == "cloudformation":
             findings.extend(self._inline_buildspecs(doc, path))
-        if kind == "cloudformation" and self.enabled(_CFN_PROBE, path):
+        if kind == "cloudformation" and self._cfn_wanted(path):
             ours = {f.pointer for f in findings if f.pointer}
             pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in root.data.get("Resources", {}).items()
                          if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
@@ -236,10 +248,6 @@ class Linter:
             else:
                 if not self.excluded(_rel(path)):
                     yield path, True
-
-
-_CFN_PROBE = Rule(id="CFN-E0000", name="cfn-lint", category="schema", severity="error", summary="cfn-lint",
-                  rationale="", fix="")  # `--ignore CFN` turns cfn-lint off: it is then never imported
 
 
 def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it

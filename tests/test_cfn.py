@@ -107,3 +107,9 @@ def test_cfn_lint_is_not_imported_when_ignored_or_without_templates(tmp_path) ->
     assert run("buildspec.yml") == "False"
     assert run("--ignore", "CFN", "template.yaml") == "False"
     assert run("template.yaml") == "True"
+
+
+def test_selecting_one_cfn_lint_check() -> None:
+    only = lint(BAD_TYPE, path="t.yaml", kind="cloudformation", select=["CFN-E3012"])
+    assert [f.rule for f in only] == ["CFN-E3012"]
+    assert lint(BAD_TYPE, path="t.yaml", kind="cloudformation", select=["IAM"]) == []
