@@ -49,10 +49,18 @@ def _scalar_data(node: yaml.ScalarNode) -> Any:
         return node.value
 
 
+MAX_NODES = 200_000  # a real configuration file has a few thousand; aliases can multiply them
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Builder:
     def __init__(self, text: str) -> None:
         self.issues: list[ParseIssue] = []
         self._active: set[int] = set()
+        self._count = 0
         self._lines = text.split("\n")
 
     def _after_tag(self, ynode: yaml.Node, tag: str) -> tuple[int, int]:
@@ -71,6 +79,9 @@ class _Builder:
         return line0 + 1, col0 + 1
 
     def build(self, ynode: yaml.Node, pointer: str) -> Node:
+        self._count += 1
+        if self._count > MAX_NODES:
+            raise _TooLarge
         start, end = ynode.start_mark, ynode.end_mark
         pos = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
         tag = ynode.tag
@@ -169,4 +180,8 @@ def load_yaml(text: str) -> tuple[Node | None, list[ParseIssue]]:
         node = builder.build(root, "")
     except RecursionError:
         return None, [ParseIssue("PL001", "the YAML nesting is too deep to read", 1, 1, 1, 1)]
+    except _TooLarge:  # e.g. "billion laughs": aliases of aliases that expand exponentially
+        return None, [ParseIssue("PL001", f"the YAML expands to more than {MAX_NODES} values through its "
+                                          "aliases; it is not read", 1, 1, 1, 1,
+                                 fix="write the values out, or use fewer nested aliases")]
     return node, builder.issues

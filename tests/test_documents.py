@@ -219,3 +219,14 @@ def test_fast_validator_agrees_with_jsonschema(kind: str, names: list[str]) -> N
                 sorted(map(key, theirs.errors(root.data, schema, ()))), f"{name} on {path.name}"
             compared += 1
     assert compared > 20
+
+
+def test_yaml_alias_bomb_is_refused_quickly() -> None:
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    previous = "a"
+    for name in "bcdefghi":
+        text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    root, issues = load_yaml(text)
+    assert root is None
+    assert issues[0].rule == "PL001" and "aliases" in issues[0].message
