@@ -57,7 +57,8 @@ def resources(root: Node | None) -> list[tuple[Node, Node, str | None]]:
     for item in listed.value if listed is not None and listed.is_seq else ():
         for key, body in item.items() if item.is_map else ():
             _, type_node = _either(body, "Type")
-            out.append((key, body, type_node.data if type_node is not None else None))
+            type_ = type_node.data if type_node is not None and isinstance(type_node.data, str) else None
+            out.append((key, body, type_))
     return out
 
 
