@@ -346,7 +346,7 @@ def main() -> int:
                           "disagreements": diffs}, indent=2))
         return 0
     print_table(result)
-    print(f"\npipelint runs: " + "; ".join(
+    print("\npipelint runs: " + "; ".join(
         f"--kind {r['kind']}: {r['files']} files, {r['findings']} findings, {r['seconds']} s, exit {r['exit']}"
         + ("" if r["json"] else ", NOT JSON") for r in runs))
     for note in notes:

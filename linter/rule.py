@@ -13,7 +13,7 @@ import inspect
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from linter.document import Document, Node
 
@@ -180,6 +180,3 @@ class Context:
         """The source text of a node, as written."""
         lines = self.doc.lines
         return self.doc.text[lines.offset(node.line, node.column):lines.offset(node.end_line, node.end_column)]
-
-
-Check = Callable[[Context], Iterator[Finding]]

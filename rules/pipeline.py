@@ -899,7 +899,7 @@ def _environment_variables(ctx: Context, node: Node, text: str) -> Iterator[Find
             what = hit.description if hit else "a secret-looking value"
             yield ctx.report(node, f"CodeBuild environment variable {name} is PLAINTEXT and holds {what} "
                                    f"({redact(value)})", secret=True, span=span_of(ctx, node, value),
-                             fix=f'use "type": "SECRETS_MANAGER" (or PARAMETER_STORE) with the secret\'s name as value')
+                             fix='use "type": "SECRETS_MANAGER" (or PARAMETER_STORE) with the secret\'s name as value')
 
 
 _PLACEHOLDER = re.compile(r"(?i)replace|your[_-]|change[_-]?me|dummy|placeholder|example|<[^>]+>")

@@ -8,7 +8,6 @@ problem matchers parse.
 from __future__ import annotations
 
 import os
-import sys
 from typing import TextIO
 
 from linter.document import LineIndex
