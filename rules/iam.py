@@ -120,7 +120,7 @@ def arn_hint(action: str) -> str | None:
         formats = data.get("Resources", {}).get(str(rtype).lower(), {}).get("ARNFormats", [])  # type: ignore[union-attr]
         if formats:
             return str(formats[0]).replace("${Partition}", "aws").replace("${Region}", "REGION") \
-                .replace("${Account}", "ACCOUNT")
+                .replace("${Account}", "ACCOUNT").replace(".*", "NAME")
     return None
 
 
@@ -306,7 +306,9 @@ def passrole_star(ctx: Context) -> Iterator[Finding]:
                                              "account to the service its condition names", severity="warning")
                 else:
                     yield ctx.report(v.node, f"iam:PassRole on Resource \"*\" {_where(s)} can hand any role to any "
-                                             "service")
+                                             "service", fix="scope Resource to the roles, e.g. "
+                                             f"{arn_hint('iam:passrole') or 'arn:aws:iam::ACCOUNT:role/NAME'}, and add "
+                                             "an iam:PassedToService condition")
             elif "iam:passedtoservice" not in s.condition_keys:
                 yield ctx.report(v.node, f"iam:PassRole {_where(s)} has no iam:PassedToService condition",
                                  severity="info", fix="add Condition: StringEquals: iam:PassedToService: <service>")
@@ -335,8 +337,10 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
                 continue
             found = sorted(a for a in expand(text) if a in ESCALATION)
             if found:
+                hint = arn_hint(found[0])
                 yield ctx.report(v.node, f"{v.text} on Resource \"*\" {_where(s)} allows privilege escalation "
-                                         f"({', '.join(found[:3])}{', ...' if len(found) > 3 else ''})")
+                                         f"({', '.join(found[:3])}{', ...' if len(found) > 3 else ''})",
+                                 fix=f"scope Resource to the specific ones, e.g. {hint}" if hint else None)
 
 
 def _lambda_permissions(ctx: Context) -> Iterator[tuple[object, object]]:

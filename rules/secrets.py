@@ -303,7 +303,12 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(entry.key_node(field), f"AWS::CloudFormation::Authentication of {key.data} "
                                      f"carries {field}: credentials in the template", severity="warning",
                                      fix="authenticate with roleName (an instance role) instead")
-    for key, props in _resources(ctx, "AWS::Lambda::Function", "AWS::Serverless::Function"):
+    functions = list(_resources(ctx, "AWS::Lambda::Function", "AWS::Serverless::Function"))
+    globals_ = ctx.root.get("Globals") if ctx.root is not None and ctx.root.is_map else None
+    function_globals = globals_.get("Function") if globals_ is not None and globals_.is_map else None
+    if function_globals is not None and function_globals.is_map:  # SAM: every function inherits these
+        functions.append((ctx.root.key_node("Globals"), function_globals))
+    for key, props in functions:
         env = props.get("Environment")
         variables = env.get("Variables") if env is not None and env.is_map else None
         for name, value in variables.items() if variables is not None and variables.is_map else ():
