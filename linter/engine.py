@@ -141,14 +141,20 @@ class Linter:
                 findings.append(Context(doc, self.rules["PL007"]).report(
                     None, "the file is empty (or holds only comments)"))
             return self._finish(path, findings, text)
+        if not isinstance(root.data, dict):
+            what = {list: "a list", str: "a text"}.get(type(root.data), "a single value")
+            findings.append(Context(doc, self.rules["PL008"]).report(
+                root, f"{_NOUN.get(kind, kind)} holds a mapping at its top level; this file holds {what}"))
+            return self._finish(path, findings, text)
         findings.extend(self._check(doc, kind, path))
         if kind == "cloudformation":
             findings.extend(self._inline_buildspecs(doc, path))
         if kind == "cloudformation" and self._cfn_wanted(path):
             ours = {f.pointer for f in findings if f.pointer}
-            pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in root.data.get("Resources", {}).items()
+            resources = root.data.get("Resources") if isinstance(root.data, dict) else None
+            pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in resources.items()
                          if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
-                if isinstance(root.data.get("Resources"), dict) else set()
+                if isinstance(resources, dict) else set()
             for finding in self.cfn().findings(path, text, root.data):
                 self.rules.setdefault(finding.rule, self.cfn().meta[finding.rule])
                 if finding.pointer in ours:
@@ -248,6 +254,10 @@ class Linter:
             else:
                 if not self.excluded(_rel(path)):
                     yield path, True
+
+
+_NOUN = {"buildspec": "a buildspec", "appspec": "an appspec", "pipeline": "a pipeline declaration",
+         "cloudformation": "a template", "iam-policy": "a policy document"}
 
 
 def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it

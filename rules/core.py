@@ -86,3 +86,20 @@ EMPTY_FILE = declare(
         service that reads it: CodeBuild fails with YAML_FILE_ERROR, the CodeDeploy agent
         with "the application specification file was empty".""",
     fix="write the file's content, or delete the file")
+
+NOT_A_MAPPING = declare(
+    id="PL008", name="not-a-mapping", category="schema", severity="error",
+    summary="a file of a known kind whose top level is not a mapping",
+    rationale="""
+        Buildspecs, appspecs, pipeline declarations, templates and policies are all mappings
+        of keys at their top level. A file that holds a list or a bare value (often a wrong
+        indentation, or the wrong file passed with --kind) is rejected by the service.""",
+    fix="write the file's keys at the top level",
+    bad="""
+        - version: 0.2
+        - phases: {}""",
+    good="""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]""")
