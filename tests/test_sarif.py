@@ -69,3 +69,13 @@ def test_sarif_with_no_findings_is_valid(tmp_path, monkeypatch, capsys) -> None:
     import jsonschema
 
     jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(sarif)
+
+
+def test_absolute_paths_become_relative_uris(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "buildspec.yml").write_text(BAD)
+    main(["check", "--format", "sarif", str(tmp_path / ".github" / "buildspec.yml"), "./.github/buildspec.yml"])
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(capsys.readouterr().out)["runs"][0]["results"]}
+    assert uris == {".github/buildspec.yml"}

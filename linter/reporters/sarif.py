@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -39,8 +41,17 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _uri(path: str) -> str:
-    return quote(path.replace("\\", "/").lstrip("./") if path.startswith("./") else path.replace("\\", "/"))
+def _location(path: str) -> dict[str, str]:
+    """A relative URI under %SRCROOT% (what code scanning needs); a file URI outside the cwd."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if relative.startswith(".."):
+            return {"uri": Path(path).as_uri()}
+        path = relative
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
 
 
 def fingerprint(f: Finding, line_text: str) -> str:
@@ -59,7 +70,7 @@ def _fixes(f: Finding, text: str | None) -> list[dict[str, Any]]:
         replacements.append({"deletedRegion": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
                              "insertedContent": {"text": edit.text}})
     return [{"description": {"text": f.fix or "apply the suggested edit"},
-             "artifactChanges": [{"artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+             "artifactChanges": [{"artifactLocation": _location(f.path),
                                   "replacements": replacements}]}]
 
 
@@ -77,7 +88,7 @@ def build(report: Report) -> dict[str, Any]:
             "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _location(f.path),
                     "region": {"startLine": f.line, "startColumn": f.column,
                                "endLine": max(f.end_line, f.line),
                                "endColumn": max(f.end_column, f.column + 1) if f.end_line <= f.line else f.end_column},
