@@ -783,6 +783,60 @@ def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
+_VARIABLE = re.compile(r"#\{([A-Za-z0-9@_-]+)\.([^}]+)\}")
+_BUILTIN_NAMESPACES = {"codepipeline", "variables"}
+
+
+@rule(id="CP208", name="undefined-namespace", category="reference", severity="error", kinds=KINDS,
+      summary="a #{namespace.variable} reference to a namespace no earlier action declares, or a namespace "
+      "used twice",
+      fix="declare the namespace on an action that runs before (earlier stage or lower runOrder)",
+      bad=_GOOD_JSON.replace('"configuration": {"ProjectName": "app"}',
+                             '"configuration": {"ProjectName": "app", "EnvironmentVariables": '
+                             '"[{\\"name\\": \\"COMMIT\\", \\"value\\": \\"#{SourceVars.CommitId}\\"}]"}'),
+      good=_GOOD_JSON.replace('"configuration": {"ProjectName": "app"}',
+                              '"configuration": {"ProjectName": "app", "EnvironmentVariables": '
+                              '"[{\\"name\\": \\"COMMIT\\", \\"value\\": \\"#{SourceVars.CommitId}\\"}]"}')
+      .replace('"outputArtifacts": [{"name": "Src"}]', '"outputArtifacts": [{"name": "Src"}], "namespace": "SourceVars"'))
+def undefined_namespace(ctx: Context) -> Iterator[Finding]:
+    """Actions publish output variables under their `namespace`; others read them as
+    `#{Namespace.Variable}`, and only when the producer runs first (an earlier stage, or a
+    lower runOrder). A reference to an unknown or later namespace fails the execution when
+    it resolves. Namespaces are unique in a pipeline; `codepipeline` and `variables`
+    (pipeline variables) are built in."""
+    for pipeline in pipelines(ctx.doc):
+        declared: dict[str, Action] = {}
+        for action in pipeline.actions:
+            name = _known(action.namespace)
+            if not name:
+                continue
+            if name in declared or name in _BUILTIN_NAMESPACES:
+                why = "is reserved" if name in _BUILTIN_NAMESPACES else f"is also declared by {declared[name].label}"
+                yield ctx.report(action.namespace.node, f"namespace '{name}' {why}", fix="use a unique namespace")
+            declared.setdefault(name, action)
+        if any(a.namespace is not None and a.namespace.text is None for a in pipeline.actions):
+            continue  # a namespace given by an intrinsic function: names unknown
+        for action in pipeline.actions:
+            config = action.configuration
+            for _, value in config.items() if config is not None and config.is_map else ():
+                if not value.is_scalar or not isinstance(value.data, str) or "#{" not in value.data:
+                    continue
+                for m in _VARIABLE.finditer(value.data):
+                    ns = m.group(1)
+                    if ns in _BUILTIN_NAMESPACES:
+                        continue
+                    producer = declared.get(ns)
+                    if producer is None:
+                        guess = did_you_mean(ns, list(declared))
+                        yield ctx.report(value, f"{action.label} reads #{{{ns}.{m.group(2)}}}, but no action declares "
+                                                f"the namespace '{ns}'" + (f"; did you mean '{guess}'?" if guess else ""),
+                                         span=span_of(ctx, value, m.group(0)))
+                    elif producer is action or not _runs_before(producer, action):
+                        yield ctx.report(value, f"{action.label} reads #{{{ns}.{m.group(2)}}} before {producer.label} "
+                                                "has run and set it", span=span_of(ctx, value, m.group(0)),
+                                         fix="move the reading action after the producing one")
+
+
 _NOT_APP_DEPLOYS = ("CloudFormation", "CloudFormationStackSet", "CloudFormationStackInstances")
 
 
