@@ -15,9 +15,10 @@ Template `Metadata: cfn-lint: config:` suppressions keep working: cfn-lint reads
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
-from linter.document import join_pointer
+from linter.document import LineIndex, join_pointer
 from linter.rule import Finding, Rule
 
 OWNED = ["E3700", "E3701", "E3702", "E3703"]
@@ -83,13 +84,25 @@ class CfnLint:
                 summary=(match.rule.shortdesc or match.rule.id).rstrip("."),
                 rationale=(match.rule.description or match.rule.shortdesc or "").strip()
                 + f"\n\nReported by cfn-lint ({source}).",
-                fix=f"see {source}", kinds=("cloudformation",))
+                fix=f"see {source}", kinds=("cloudformation",), url=source)
         return self.meta[rule_id]
 
-    def findings(self, path: str, text: str, data: Any) -> list[Finding]:
+    def findings(self, path: str, text: str, data: Any, fmt: str = "yaml") -> list[Finding]:
+        """cfn-lint's findings; when cfn-lint itself fails, one CF001 finding saying so (the
+        template's other findings, pipelint's own, are kept by the caller)."""
         blue_green = _has_blue_green_transform(data)
+        try:
+            matches = self.matches(text)
+        except (Exception, RecursionError) as exc:  # cfn-lint's own crash: not pipelint's internal error
+            detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+            return [Finding(path, 1, 1, 1, 1, "CF001", "cfn-lint-failed", "schema", "warning",
+                            f"cfn-lint could not check this template: {detail[:300]}; its resource "
+                            "checks did not run (pipelint's own rules did)",
+                            "fix what the message names (often an empty section or a value of the "
+                            "wrong type), or report it to cfn-lint")]
+        remap = _remapper(text, fmt)
         out = []
-        for match in self.matches(text):
+        for match in matches:
             if blue_green and match.rule.id == "E1001" and list(getattr(match, "path", None) or [])[:1] == ["Hooks"]:
                 continue
             rule = self.rule(match)
@@ -97,11 +110,37 @@ class CfnLint:
             column = max(1, int(match.columnnumber or 1))
             end_line = max(line, int(match.linenumberend or line))
             end_column = int(match.columnnumberend or column + 1)
-            if end_line == line and end_column <= column:
-                end_column = column + 1
+            if remap is not None:
+                line, column = remap(line, column)
+                end_line, end_column = remap(end_line, end_column)
+            if end_line < line or (end_line == line and end_column <= column):
+                end_line, end_column = line, column + 1
             out.append(Finding(path, line, column, end_line, end_column, rule.id, rule.name, rule.category,
                                rule.severity, str(match.message), rule.fix, pointer_of(getattr(match, "path", None))))
         return out
+
+
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _remapper(text: str, fmt: str) -> Callable[[int, int], tuple[int, int]] | None:
+    """cfn-lint counts lines as its parser does (YAML also breaks at NEL, LS and PS; its JSON
+    decoder only at \\n); pipelint's positions are the lines editors show. None when both agree."""
+    if fmt == "yaml":
+        if not any(c in text for c in "\x85\u2028\u2029"):
+            return None
+        theirs = [0] + [m.end() for m in _YAML_BREAKS.finditer(text)]
+    else:
+        if "\r" not in text.replace("\r\n", ""):
+            return None
+        theirs = [0] + [m.end() for m in re.finditer("\n", text)]
+    ours = LineIndex(text)
+
+    def remap(line: int, column: int) -> tuple[int, int]:
+        start = theirs[min(line, len(theirs)) - 1]
+        return ours.position(min(start + column - 1, len(text)))
+
+    return remap
 
 
 def _has_blue_green_transform(data: Any) -> bool:

@@ -7,7 +7,6 @@ still linted).
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from typing import List, Optional
@@ -15,14 +14,16 @@ from typing import List, Optional
 import typer
 
 from linter import __version__
-from linter.config import ConfigError, find_config, load_config
-from linter.engine import Linter, Settings, decode
+from linter.config import ConfigError
 from linter.kinds import KINDS
 from linter.registry import RegistryError
-from linter.reporters import FORMATS, Report
-from linter.rule import SEVERITIES, SEVERITY_RANK, Edit, Finding
+from linter.reporters import FORMATS, Report, printable
+from linter.reporters.text import COLORS
+from linter.rule import SEVERITIES
+from linter.run import Options, run, settings_for
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Lint AWS delivery pipeline configuration: buildspec, appspec, "
                        "CodePipeline and CloudFormation.")
 
@@ -44,7 +45,7 @@ def _codes(values: Optional[List[str]]) -> list[str]:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"pipelint: error: {message}", err=True)
+    typer.echo(f"pipelint: error: {printable(message)}", err=True)
     return typer.Exit(2)
 
 
@@ -59,9 +60,10 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules (ids, prefixes, slugs; comma-separated)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1: error, warning (default) or info."),
     fix: bool = typer.Option(False, "--fix", help="Apply safe fixes to the files."),
-    diff: bool = typer.Option(False, "--diff", help="Show the safe fixes as a unified diff; change nothing."),
+    diff: bool = typer.Option(False, "--diff", help="Print the safe fixes as a patch (git apply / patch -p1); change nothing."),
     config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: .pipelint.toml or pyproject.toml [tool.pipelint], searched upward)."),
     skip_unknown: bool = typer.Option(False, "--skip-unknown", help="Skip files of no known kind silently, even when named (the pre-commit hook sets this)."),
+    color: str = typer.Option("auto", "--color", help="Colour in text output: auto (FORCE_COLOR, NO_COLOR, a terminal), always or never."),
 ) -> None:
     """Lint files and folders."""
     if format not in FORMATS:
@@ -70,136 +72,78 @@ def check(
         raise _fail(f"unknown kind '{kind}': use one of {', '.join(KINDS)}")
     if fail_on is not None and fail_on not in SEVERITIES:
         raise _fail(f"--fail-on takes error, warning or info, not '{fail_on}'")
+    if color not in COLORS:
+        raise _fail(f"--color takes auto, always or never, not '{color}'")
+    if fix and diff:
+        raise _fail("--fix and --diff do not go together: --diff shows the fixes, --fix applies them")
+    if diff and format != "text" and not output:
+        raise _fail(f"--diff writes the patch to standard output; give --output FILE for the {format} report")
+    if output:
+        problem = _output_problem(output)
+        if problem:
+            raise _fail(problem)
+    paths = paths or ["."]
     try:
-        code = _check(paths or ["."], format, output, kind, stdin_filename, _codes(select), _codes(ignore),
-                      fail_on, fix, diff, config, skip_unknown)
+        settings, cfg = settings_for(kind, _codes(select), _codes(ignore), config, skip_unknown)
     except (ConfigError, RegistryError) as exc:
         raise _fail(str(exc)) from None
+    options = Options(paths=paths, fix=fix, diff=diff, stdin_filename=stdin_filename,
+                      stdin=sys.stdin.buffer.read() if "-" in paths else None)
+    report = run(options, settings)
+    threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
+    for line in report.problems:
+        typer.echo(f"pipelint: error: {printable(line)}", err=True)
+    for line in report.notes:
+        typer.echo(f"pipelint: note: {printable(line)}", err=True)
+    code = report.exit_code(threshold)
+    if diff:
+        sys.stdout.write("".join(report.patches))
+        shown = len(report.patches)
+        if report.withheld:
+            typer.echo(f"pipelint: {report.withheld} fix{'es' if report.withheld != 1 else ''} not shown: "
+                       "the lines they change, or the lines beside them, hold a secret; --fix applies them",
+                       err=True)
+        typer.echo(f"pipelint: the patch fixes {shown} file{'s' if shown != 1 else ''}", err=True)
+        if output:
+            code = max(code, _render(report, format, output, color))
+        else:
+            typer.echo(report.summary(), err=True)
+        raise typer.Exit(code)
+    if fix and report.fixed_stdin is not None:
+        sys.stdout.buffer.write(report.fixed_stdin)
+        sys.stdout.flush()
+    code = max(code, _render(report, format, output, color, to_stderr=fix and "-" in paths))
+    if report.fixed:
+        typer.echo(f"pipelint: fixed {report.fixed} problem{'s' if report.fixed != 1 else ''}", err=True)
     raise typer.Exit(code)
 
 
-def _check(paths: list[str], fmt: str, output: str | None, kind: str | None, stdin_filename: str | None,
-           select: list[str], ignore: list[str], fail_on: str | None, fix: bool, diff: bool,
-           config_path: str | None, skip_unknown: bool) -> int:
-    from linter import registry
-
-    rules = registry.load().rules
-    known = {**{r.id: r.id for r in rules.values()}, **{r.name: r.id for r in rules.values()}}
-    for code in select + ignore:
-        if code.upper().startswith("CFN"):
-            continue  # cfn-lint's ids are known only once it is loaded
-        if code.upper() != "ALL" and code not in known and not any(r.startswith(code.upper()) for r in rules):
-            raise ConfigError(f"no rule matches '{code}'")
-    config_file = config_path or find_config(os.getcwd())
-    cfg = load_config(config_file, known) if config_file else None
-    settings = Settings(
-        kind=kind,
-        select=select or (cfg.select if cfg else []),
-        ignore=(cfg.ignore if cfg else []) + ignore,
-        per_file_ignores=cfg.per_file_ignores if cfg else {},
-        severity=cfg.severity if cfg else {},
-        exclude=cfg.exclude if cfg else [],
-        rule_options=cfg.rules if cfg else {},
-        skip_unknown=skip_unknown,
-        cfn_regions=cfg.cfn_regions if cfg else [],
-        cfn_ignore=cfg.cfn_ignore if cfg else [],
-    )
-    threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
-    linter = Linter(settings)
-    findings: list[Finding] = []
-    sources: dict[str, str] = {}
-    files = 0
-    usage_error = False
-    diffs: list[str] = []
-    fixed = 0
-
-    def lint_one(display: str, data: bytes, explicit: bool, target: str | None) -> None:
-        nonlocal files, fixed
-        folder = os.path.dirname(os.path.abspath(target)) if target else None
-        result = linter.lint_bytes(display, data, explicit, folder)
-        if result is None:
-            return
-        files += 1
-        text, _ = decode(data)
-        if text is not None and (fix or diff):
-            new_text, count = apply_fixes(text, result)
-            if count:
-                if diff:
-                    diffs.append("".join(difflib.unified_diff(
-                        text.splitlines(True), new_text.splitlines(True), f"a/{display}", f"b/{display}")))
-                else:
-                    fixed += count
-                    if target is None:
-                        sys.stdout.write(new_text)
-                    else:
-                        with open(target, "w", encoding="utf-8", newline="") as f:
-                            f.write(new_text)
-                    text = new_text
-                    result = linter.lint_bytes(display, new_text.encode("utf-8"), explicit, folder) or []
-            elif fix and target is None:
-                sys.stdout.write(text)
-        if text is not None:
-            sources[display] = text
-        findings.extend(result)
-
-    for path in paths:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-            lint_one(stdin_filename or "-", data, True, None)
-            continue
-        if not os.path.exists(path):
-            typer.echo(f"pipelint: error: {path}: no such file or folder", err=True)
-            usage_error = True
-            continue
-        for file_path, explicit in linter.discover([path]):
-            try:
-                with open(file_path, "rb") as f:
-                    data = f.read()
-            except OSError as exc:
-                typer.echo(f"pipelint: error: {file_path}: cannot read: {exc.strerror}", err=True)
-                usage_error = True
-                continue
-            lint_one(os.path.normpath(file_path), data, explicit, file_path)
-
-    if diff:
-        sys.stdout.write("".join(diffs))
-        return 1 if diffs else (2 if usage_error else 0)
-    findings.sort(key=Finding.sort_key)
-    report = Report(findings=findings, files=files, rules=rules, sources=sources)
-    _render(report, fmt, output, to_stderr=fix and "-" in paths)
-    if fixed:
-        typer.echo(f"pipelint: fixed {fixed} problem{'s' if fixed != 1 else ''}", err=True)
-    if usage_error or any(f.rule == "PL005" for f in findings):
-        return 2
-    rank = SEVERITY_RANK[threshold]
-    return 1 if any(SEVERITY_RANK[f.severity] >= rank for f in findings) else 0
+def _output_problem(output: str) -> str | None:
+    if os.path.isdir(output):
+        return f"--output {output}: is a folder; name a file"
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        return f"--output {output}: the folder {folder} does not exist"
+    return None
 
 
-def apply_fixes(text: str, findings: list[Finding]) -> tuple[str, int]:
-    """Apply the safe edits, last first, skipping any that overlaps one already applied."""
-    edits: list[tuple[Edit, Finding]] = [(e, f) for f in findings if f.applicability == "safe" for e in f.edits]
-    edits.sort(key=lambda pair: (pair[0].start, pair[0].end), reverse=True)
-    applied: set[int] = set()
-    limit = len(text) + 1
-    for edit, finding in edits:
-        if edit.end > limit:
-            continue
-        text = text[:edit.start] + edit.text + text[edit.end:]
-        limit = edit.start
-        applied.add(id(finding))
-    return text, len(applied)
-
-
-def _render(report: Report, fmt: str, output: str | None, to_stderr: bool = False) -> None:
+def _render(report: Report, fmt: str, output: str | None, color: str, to_stderr: bool = False) -> int:
+    """Write the report; 2 when the output file cannot be written, else 0."""
     import importlib
 
     module = importlib.import_module(f"linter.reporters.{fmt}")
+    kwargs = {"color": color} if fmt == "text" else {}
     if output:
-        with open(output, "w", encoding="utf-8") as stream:
-            module.render(report, stream)
+        try:
+            with open(output, "w", encoding="utf-8") as stream:
+                module.render(report, stream, **({"color": "never"} if fmt == "text" else {}))
+        except OSError as exc:
+            typer.echo(f"pipelint: error: cannot write {printable(output)}: {exc.strerror or exc}", err=True)
+            return 2
         typer.echo(report.summary(), err=True)
-        return
-    module.render(report, sys.stderr if to_stderr else sys.stdout)
+        return 0
+    module.render(report, sys.stderr if to_stderr else sys.stdout, **kwargs)
+    return 0
 
 
 @app.command("rules")
@@ -209,6 +153,8 @@ def rules_command(
     """List every rule: id, slug, category, severity, summary."""
     from linter import registry
 
+    if format not in ("text", "json", "markdown"):
+        raise _fail(f"unknown format '{format}': use text, json or markdown")
     rules = registry.load().sorted()
     if format == "markdown":
         typer.echo(rules_markdown(), nl=False)
@@ -226,11 +172,9 @@ def rules_command(
 
 def rules_markdown() -> str:
     from linter import registry
+    from linter.docs import rules_table
 
-    lines = ["| id | name | category | severity | summary |", "|---|---|---|---|---|"]
-    for r in registry.load().sorted():
-        lines.append(f"| {r.id} | {r.name} | {r.category} | {r.severity} | {r.summary.replace('|', '/')} |")
-    return "\n".join(lines) + "\n"
+    return rules_table(registry.load().sorted())
 
 
 @app.command("rule")
@@ -244,22 +188,9 @@ def rule_command(code: str = typer.Argument(..., help="A rule id or slug.")) -> 
     if found is None:
         guess = did_you_mean(code, list(rules) + [r.name for r in rules.values()])
         raise _fail(f"no rule '{code}'" + (f"; did you mean '{guess}'?" if guess else ""))
+    from linter.docs import rule_doc
+
     typer.echo(rule_doc(found))
-
-
-def rule_doc(r) -> str:  # noqa: ANN001 - a Rule
-    lines = [f"{r.id} {r.name}", "",
-             f"category: {r.category}    severity: {r.severity}    kinds: {', '.join(r.kinds) or 'all'}", "",
-             r.summary[0].upper() + r.summary[1:] + ".", "", "Why:", _indent(r.rationale), "", "Fix:", _indent(r.fix)]
-    if r.bad:
-        lines += ["", "Example that fires:", _indent(r.bad)]
-    if r.good:
-        lines += ["", "Instead:", _indent(r.good)]
-    return "\n".join(lines)
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else "" for line in text.splitlines())
 
 
 def main(argv: list[str] | None = None) -> int:

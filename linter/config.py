@@ -28,7 +28,8 @@ from typing import Any
 from linter.rule import SEVERITIES
 from linter.suggest import did_you_mean
 
-KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules", "cfn-lint")
+KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules", "cfn-lint",
+        "max-file-size")
 CFN_KEYS = ("regions", "ignore")
 FILES = (".pipelint.toml", "pyproject.toml")
 
@@ -49,6 +50,12 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     cfn_regions: list[str] = field(default_factory=list)
     cfn_ignore: list[str] = field(default_factory=list)
+    max_file_size: int | None = None
+
+    @property
+    def folder(self) -> str | None:
+        """Where the file's patterns (exclude, per-file-ignores) are rooted."""
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else None
 
 
 def find_config(start: str) -> str | None:
@@ -125,6 +132,10 @@ def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
             if value not in SEVERITIES:
                 raise ConfigError(f"{where} must be one of {', '.join(SEVERITIES)}")
             config.fail_on = value
+        elif key == "max-file-size":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where} must be a number of bytes (e.g. 10485760 for 10 MB)")
+            config.max_file_size = value
         elif key == "cfn-lint":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where} must be a table: regions = [...], ignore = [...]")

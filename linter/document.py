@@ -8,6 +8,7 @@ the end column exclusive) and its plain Python value (`data`).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -122,18 +123,40 @@ class Node:
         return self.kind == SCALAR and self.style in (None, "")
 
 
+_BREAK = re.compile(r"\r\n?|\n")
+
+
 class LineIndex:
-    """Maps character offsets to 1-based (line, column) and back."""
+    """Maps character offsets to 1-based (line, column) and back.
+
+    Lines are the ones editors, GitHub and LSP clients show: `\n`, `\r\n` and a lone `\r`
+    end a line. NEL (U+0085), LS (U+2028) and PS (U+2029) never do, whatever YAML 1.1 says:
+    the YAML loader maps its marks through character offsets, not its own line numbers."""
 
     def __init__(self, text: str) -> None:
         starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+        ends = []
+        if "\r" in text:
+            for m in _BREAK.finditer(text):
+                ends.append(m.start())
+                starts.append(m.end())
+        else:
+            find = text.find
+            pos = find("\n")
+            while pos != -1:
+                ends.append(pos)
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+        ends.append(len(text))
         self.starts = starts
+        self.ends = ends
         self.text = text
+
+    @property
+    def count(self) -> int:
+        """The number of lines (a final line break does not start another one)."""
+        n = len(self.starts)
+        return n - 1 if n > 1 and self.starts[-1] == len(self.text) else n
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset)
@@ -147,9 +170,12 @@ class LineIndex:
     def line_text(self, line: int) -> str:
         if not 1 <= line <= len(self.starts):
             return ""
-        start = self.starts[line - 1]
-        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")
+        return self.text[self.starts[line - 1]:self.ends[line - 1]]
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines as LineIndex counts them, without their line breaks."""
+    return _BREAK.split(text) if "\r" in text else text.split("\n")
 
 
 @dataclass

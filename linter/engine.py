@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from linter import registry as registry_mod
-from linter.document import Document
+from linter.document import Document, LineIndex
 from linter.json_loader import load_json
-from linter.kinds import kind_by_content, kind_by_name
+from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
+from linter.masking import mask_text, merge_spans, raw_masks, redact_tokens, redact_values, secret_nodes
 from linter.rule import Context, Finding, Rule
 from linter.schema_findings import schema_findings
 from linter.suppress import apply_suppressions
@@ -37,6 +38,23 @@ class Settings:
     skip_unknown: bool = False
     cfn_regions: list[str] = field(default_factory=list)     # passed to cfn-lint
     cfn_ignore: list[str] = field(default_factory=list)      # cfn-lint checks to turn off (E3012, W)
+    root: str | None = None  # the folder exclude and per-file-ignores patterns are relative to
+                             # (the config file's); None: the current folder
+    max_file_size: int = 10 * 1024 * 1024                    # bytes; larger files are not parsed
+
+
+@dataclass
+class FileResult:
+    """One file's findings, with what front ends need to show them safely."""
+
+    path: str
+    findings: list[Finding]
+    text: str | None = None                                   # the decoded text (None: unreadable)
+    masks: list[tuple[int, int]] = field(default_factory=list)  # character spans holding secrets
+    bom: bool = False
+
+    def masked_text(self) -> str | None:
+        return mask_text(self.text, self.masks) if self.text is not None else None
 
 
 def matches(rule: Rule, codes: Iterable[str]) -> bool:
@@ -71,10 +89,23 @@ class Linter:
             return False
         if matches(rule, s.ignore):
             return False
-        for pattern, codes in s.per_file_ignores.items():
-            if _glob_match(path, pattern) and matches(rule, codes):
-                return False
+        if s.per_file_ignores:
+            rel = self.relative(path)
+            for pattern, codes in s.per_file_ignores.items():
+                if rel is not None and _glob_match(rel, pattern) and matches(rule, codes):
+                    return False
         return True
+
+    def relative(self, path: str) -> str | None:
+        """`path` relative to the settings' root, where config patterns apply; None outside it."""
+        root = self.settings.root
+        if root is None:
+            return path
+        try:
+            rel = os.path.relpath(os.path.abspath(path), root)
+        except ValueError:  # another drive (Windows)
+            return None
+        return None if rel == ".." or rel.startswith(".." + os.sep) else rel
 
     def _cfn_wanted(self, path: str) -> bool:
         """Run cfn-lint unless no CFN-* finding could be kept: `--ignore CFN`, or a selection
@@ -86,15 +117,26 @@ class Linter:
         off = lambda codes: any(c.strip().upper() in ("CFN", "CFN-", "ALL") for c in codes)  # noqa: E731
         if off(s.ignore):
             return False
-        return not any(_glob_match(path, pattern) and off(codes) for pattern, codes in s.per_file_ignores.items())
+        rel = self.relative(path)
+        return not any(rel is not None and _glob_match(rel, pattern) and off(codes)
+                       for pattern, codes in s.per_file_ignores.items())
 
     def excluded(self, path: str) -> bool:
-        return any(_glob_match(path, pattern) for pattern in self.settings.exclude)
+        if not self.settings.exclude:
+            return False
+        rel = self.relative(path)
+        return rel is not None and any(_glob_match(rel, pattern) for pattern in self.settings.exclude)
 
     # -- one file ---------------------------------------------------------------
     def lint_bytes(self, path: str, data: bytes, explicit: bool = True,
                    folder: str | None = None) -> list[Finding] | None:
-        """Findings for one file, or None when it is of no kind pipelint lints.
+        """Findings for one file, or None when it is of no kind pipelint lints."""
+        result = self.lint_file(path, data, explicit, folder)
+        return result.findings if result is not None else None
+
+    def lint_file(self, path: str, data: bytes, explicit: bool = True,
+                  folder: str | None = None) -> FileResult | None:
+        """One file's result, or None when it is of no kind pipelint lints.
 
         `folder` is where the file lies on disk, for the rules that check the files it
         names (None for stdin: those checks are skipped)."""
@@ -103,10 +145,11 @@ class Linter:
         except Exception as exc:  # never let one file stop the run, never show a traceback
             where = traceback.extract_tb(exc.__traceback__)[-1]
             rule = self.rules["PL005"]
-            return [Finding(path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
-                            f"internal error while linting this file: {type(exc).__name__}: {exc} "
-                            f"(at {os.path.basename(where.filename)}:{where.lineno}); please report it",
-                            rule.fix)]
+            text, _ = decode(data)
+            message = redact_tokens(f"internal error while linting this file: {type(exc).__name__}: {exc} "
+                                    f"(at {os.path.basename(where.filename)}:{where.lineno}); please report it")
+            return FileResult(path, [Finding(path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
+                                             message, rule.fix)], text, raw_masks(text or ""))
 
     def _issue(self, path: str, issue: ParseIssue) -> Finding:
         rule = self.rules[issue.rule]
@@ -114,38 +157,54 @@ class Linter:
                        rule.name, rule.category, rule.severity, issue.message,
                        issue.fix if issue.fix is not None else rule.fix, issue.pointer)
 
-    def _lint(self, path: str, data: bytes, explicit: bool, folder: str | None) -> list[Finding] | None:
+    def _lint(self, path: str, data: bytes, explicit: bool, folder: str | None) -> FileResult | None:
         text, problem = decode(data)
         kind = self.settings.kind or kind_by_name(path)
+        bom = data.startswith(b"\xef\xbb\xbf")
         if text is None:
             if kind is None and not explicit:
                 return None
-            return self._finish(path, [self._issue(path, problem)], "")
+            return self._finish(path, [self._issue(path, problem)], None, bom=bom)
+        if len(data) > self.settings.max_file_size:
+            if kind is None and not explicit and kind_by_hint(path, text[:65536]) is None:
+                return None
+            rule = self.rules["PL009"]
+            limit = self.settings.max_file_size
+            return self._finish(path, [Finding(
+                path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
+                f"the file is {_size(len(data))}, over pipelint's limit of {_size(limit)} for one file "
+                "(CloudFormation itself takes templates of at most 1 MB); it was not parsed or checked",
+                rule.fix)], text, bom=bom)
         fmt = file_format(path, text)
         root, issues = load_json(text) if fmt == "json" else _load_yaml(text)
         doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root, folder=folder)
         if kind is None and root is not None:
             kind = doc.kind = kind_by_content(path, root.data)
+        if kind is None and root is None and issues and not explicit:
+            kind = kind_by_hint(path, text)  # a syntax error must not hide one of our files
+            if kind is not None and not self.settings.skip_unknown:
+                return self._finish(path, [self._issue(path, i) for i in issues], text, bom=bom)
+            return None
         if kind is None or kind not in self.active_kinds:
             if explicit and not self.settings.skip_unknown and kind is None:
                 if issues and issues[0].rule == "PL001":
-                    return self._finish(path, [self._issue(path, i) for i in issues], text)
+                    return self._finish(path, [self._issue(path, i) for i in issues], text, bom=bom)
                 rule = self.rules["PL004"]
                 return self._finish(path, [Context(doc, rule).report(
                     None, "pipelint does not recognise this file as a buildspec, appspec, "
-                    "pipeline, template or policy; nothing was checked")], text)
+                    "pipeline, template or policy; nothing was checked")], text, bom=bom)
             return None
         findings = [self._issue(path, i) for i in issues]
         if root is None:
             if not issues:
                 findings.append(Context(doc, self.rules["PL007"]).report(
                     None, "the file is empty (or holds only comments)"))
-            return self._finish(path, findings, text)
+            return self._finish(path, findings, text, bom=bom)
         if not isinstance(root.data, dict):
             what = {list: "a list", str: "a text"}.get(type(root.data), "a single value")
             findings.append(Context(doc, self.rules["PL008"]).report(
                 root, f"{_NOUN.get(kind, kind)} holds a mapping at its top level; this file holds {what}"))
-            return self._finish(path, findings, text)
+            return self._finish(path, findings, text, doc, bom=bom)
         findings.extend(self._check(doc, kind, path))
         if kind == "cloudformation":
             findings.extend(self._inline_buildspecs(doc, path))
@@ -155,14 +214,15 @@ class Linter:
             pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in resources.items()
                          if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
                 if isinstance(resources, dict) else set()
-            for finding in self.cfn().findings(path, text, root.data):
-                self.rules.setdefault(finding.rule, self.cfn().meta[finding.rule])
+            for finding in self.cfn().findings(path, text, root.data, fmt):
+                if finding.rule not in self.rules:
+                    self.rules[finding.rule] = self.cfn().meta[finding.rule]
                 if finding.pointer in ours:
                     continue  # pipelint's own finding on that node wins
                 if "not unique" in finding.message and any(finding.pointer.startswith(p) for p in pipelines):
                     continue  # duplicate stage and action names: CP101 reports them, at the name
                 findings.append(finding)
-        return self._finish(path, findings, text)
+        return self._finish(path, findings, text, doc, bom=bom)
 
     def _check(self, doc: Document, kind: str, path: str) -> list[Finding]:
         """The schema's and the rules' findings for a parsed document of a known kind."""
@@ -174,8 +234,8 @@ class Linter:
         for rule in self.rules.values():
             if rule.check is None or (rule.kinds and kind not in rule.kinds):
                 continue
-            if not self.enabled(rule, path):
-                continue
+            if not self.enabled(rule, path) and rule.category != "secrets":
+                continue  # secrets rules always run: what they find is masked in every output
             ctx = Context(doc, rule, self.settings.rule_options.get(rule.id))
             try:
                 findings.extend(rule.check(ctx) or ())
@@ -226,10 +286,26 @@ class Linter:
                 out.append(f)
         return out
 
-    def _finish(self, path: str, findings: list[Finding], text: str) -> list[Finding]:
+    def _finish(self, path: str, findings: list[Finding], text: str | None, doc: Document | None = None,
+                bom: bool = False) -> FileResult:
+        # Secrets first, before anything is filtered or suppressed: whatever any secrets
+        # rule found (selected or not) is masked in every snippet and redacted from every
+        # message, whoever wrote the message (cfn-lint quotes raw values).
+        masks, values = _secret_spans(findings, text, doc)
+        if text:
+            masks += raw_masks(text)  # token-shaped strings anywhere, even where no rule looks
+        masks = merge_spans(masks)
+        for f in findings:
+            f.message = redact_values(f.message, values)
+            if f.fix:
+                f.fix = redact_values(f.fix, values)
+            if f.edits and text is not None and (
+                    any(e.start < end and start < max(e.end, e.start + 1) for e in f.edits for start, end in masks)
+                    or any(v in e.text for e in f.edits for v in values)):
+                f.edits, f.applicability = (), None  # an edit that would show or move a secret
         findings = [f for f in findings if self.enabled(self.rules[f.rule], path) or f.rule == "PL005"]
         unused_rule = self.rules["PL006"]
-        findings = apply_suppressions(path, text, findings, self.rules,
+        findings = apply_suppressions(path, text or "", findings, self.rules,
                                       unused_rule if self.enabled(unused_rule, path) else None,
                                       lambda r: self.enabled(r, path))
         for finding in findings:
@@ -237,7 +313,7 @@ class Linter:
             if override:
                 finding.severity = override
         findings.sort(key=Finding.sort_key)
-        return findings
+        return FileResult(path, findings, text, masks, bom)
 
     # -- many files -------------------------------------------------------------
     def discover(self, paths: Iterable[str]) -> Iterable[tuple[str, bool]]:
@@ -249,11 +325,55 @@ class Linter:
                                      and not self.excluded(_rel(os.path.join(folder, d))))
                     for name in sorted(files):
                         full = os.path.join(folder, name)
-                        if name.lower().endswith(LINTABLE) and not self.excluded(_rel(full)):
+                        # a link is not followed in a walk: its target, when inside the
+                        # paths given, is linted where it lies; outside them, not at all
+                        if name.lower().endswith(LINTABLE) and not self.excluded(_rel(full)) \
+                                and not os.path.islink(full):
                             yield full, False
             else:
                 if not self.excluded(_rel(path)):
                     yield path, True
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.0f} KB"
+
+
+def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without the quotes around it: the mask covers the value, not its syntax."""
+    if end - start >= 2 and text[start] in "'\"" and text[end - 1] == text[start]:
+        return start + 1, end - 1
+    return start, end
+
+
+def _secret_spans(findings: list[Finding], text: str | None,
+                  doc: Document | None) -> tuple[list[tuple[int, int]], list[str]]:
+    """(character spans, secret values) of every secret finding."""
+    if text is None:
+        return [], []
+    spans: list[tuple[int, int]] = []
+    values: set[str] = set()
+    lines = doc.lines if doc is not None else LineIndex(text)
+    for f in findings:
+        if not f.secret:
+            continue
+        start, end = _unquoted(text, lines.offset(f.line, f.column), lines.offset(f.end_line, f.end_column))
+        if end <= start:
+            continue
+        spans.append((start, end))
+        values.add(text[start:end].strip().strip("\"'").strip())
+        node = doc.node(f.pointer) if doc is not None and f.pointer else None
+        if node is not None and node.is_scalar and isinstance(node.data, str) and \
+                (node.line, node.column) == (f.line, f.column):
+            values.add(node.data.strip())
+    if doc is not None:
+        for node in secret_nodes(doc.root):
+            start, end = _unquoted(text, lines.offset(node.line, node.column),
+                                   lines.offset(node.end_line, node.end_column))
+            if end > start:
+                spans.append((start, end))
+                values.add(str(node.data).strip())
+    return spans, sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
 
 
 _NOUN = {"buildspec": "a buildspec", "appspec": "an appspec", "pipeline": "a pipeline declaration",

@@ -6,6 +6,7 @@ in JSON. Strings are decoded by the standard library's own scanner.
 
 from __future__ import annotations
 
+import re
 from json.decoder import JSONDecodeError, scanstring
 from json.scanner import NUMBER_RE
 from typing import Any
@@ -14,7 +15,10 @@ from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer
 from linter.syntax import ParseIssue
 
 _WS = " \t\n\r"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LITERALS = {"true": True, "false": False, "null": None}
+_SLIPS = frozenset({"True", "False", "None", "TRUE", "FALSE", "NULL", "Null", "NaN", "Infinity", "undefined",
+                    "yes", "no"})
 
 
 class _Error(Exception):
@@ -64,23 +68,34 @@ class _Parser:
         m = NUMBER_RE.match(text, i)
         if m:
             integer, frac, exp = m.groups()
-            number: Any = float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)
+            number: Any = float(integer + (frac or "") + (exp or "")) if frac or exp or len(integer) > 4000 else int(integer)
             return self.node(SCALAR, number, number, i, m.end(), pointer), m.end()
         for word, data in _LITERALS.items():
             if text.startswith(word, i):
                 return self.node(SCALAR, data, data, i, i + len(word), pointer), i + len(word)
-        word = text[i:i + 12].split()[0] if text[i:i + 12].split() else c
-        raise _Error(i, f"unexpected {word!r}: expected a JSON value (a string in double quotes, "
+        word = re.match(r"[A-Za-z]*", text[i:i + 10]).group()
+        # the unexpected text itself is quoted only when it is a known slip: it may be a secret
+        shown = word if word in _SLIPS else c
+        raise _Error(i, f"unexpected {shown!r}: expected a JSON value (a string in double quotes, "
                         "a number, true, false, null, an object or an array)")
 
     def string(self, i: int) -> tuple[str, int]:
         try:
-            return scanstring(self.text, i + 1, True)
+            value, end = scanstring(self.text, i + 1, True)
         except JSONDecodeError as exc:
             if "Unterminated" in exc.msg:
                 raise _Error(i, "unclosed string: the quote opened here is never closed",
                              'add the closing "') from None
             raise _Error(exc.pos, f"invalid string: {exc.msg[0].lower()}{exc.msg[1:]}") from None
+        if _SURROGATE.search(value):  # "\\ud800" alone: no character, and no output can encode it
+            line, col = self.lines.position(i)
+            end_line, end_col = self.lines.position(end)
+            self.issues.append(ParseIssue(
+                "PL001", "invalid string: a \\uD800-\\uDFFF escape without its other half is not a "
+                "character (AWS rejects it); it is read as U+FFFD", line, col, end_line, end_col,
+                fix="remove the escape, or write the whole character"))
+            value = _SURROGATE.sub("\ufffd", value)
+        return value, end
 
     def obj(self, start: int, pointer: str) -> tuple[Node, int]:
         text = self.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from typing import Any
 
 KINDS = ("buildspec", "appspec", "pipeline", "cloudformation", "iam-policy")
@@ -60,4 +61,40 @@ def kind_by_content(path: str, data: Any) -> str | None:
             statement = [statement]
         if isinstance(statement, list) and any(isinstance(s, dict) and "Effect" in s for s in statement):
             return "iam-policy"
+    return None
+
+
+# A file that does not parse has no content to look at: these say it is one of ours anyway,
+# so its syntax error is reported instead of the file being skipped as "not ours".
+_NAME_HINTS = (("cloudformation", ("template.yaml", "template.yml", "template.json", "*.template",
+                                   "*.cfn.yaml", "*.cfn.yml", "*.cfn.json", "*-template.yaml",
+                                   "*-template.yml", "*-template.json", "*.template.yaml",
+                                   "*.template.yml", "*.template.json", "samconfig-template.yaml")),
+               ("pipeline", ("pipeline.json", "*-pipeline.json", "*_pipeline.json", "pipeline-*.json",
+                             "*.pipeline.json")),
+               ("iam-policy", ("*-policy.json", "*_policy.json", "policy.json", "*.policy.json")))
+_TEXT_HINTS = (
+    ("cloudformation", re.compile(r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless"
+                                  r"|\bType[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")),
+    ("pipeline", re.compile(r"\"actionTypeId\"\s*:|\"artifactStores?\"\s*:")),
+    ("buildspec", re.compile(r"^phases\s*:", re.M)),
+    ("appspec", re.compile(r"^version\s*:\s*0\.0\b[\s\S]*^(?:hooks|os|files)\s*:"
+                           r"|^(?:hooks|os|files)\s*:[\s\S]*^version\s*:\s*0\.0\b", re.M)),
+    ("iam-policy", re.compile(r"\"Statement\"\s*:[\s\S]*\"Effect\"\s*:")),
+)
+
+
+def kind_by_hint(path: str, text: str) -> str | None:
+    """The kind a file that does not parse most likely is, from its name and its text."""
+    name = os.path.basename(path).lower()
+    for kind, patterns in _NAME_HINTS:
+        if any(fnmatch.fnmatch(name, p) for p in patterns):
+            return kind
+    ext = os.path.splitext(name)[1]
+    text = text[:65536]
+    for kind, pattern in _TEXT_HINTS:
+        if kind == "buildspec" and ext == ".json":
+            continue
+        if pattern.search(text):
+            return kind
     return None

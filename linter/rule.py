@@ -82,6 +82,7 @@ class Rule:
     good: str = ""                          # the same example, fixed: stays quiet
     check: Callable[[Context], Iterable[Finding]] | None = field(default=None, compare=False)
     options: dict[str, Any] = field(default_factory=dict, compare=False)
+    url: str = ""                           # documentation elsewhere (cfn-lint's rules); else docs/rules.md
 
     def __post_init__(self) -> None:
         if not ID_RE.match(self.id):
@@ -176,7 +177,46 @@ class Context:
         lines = self.doc.lines
         return Edit(lines.offset(node.line, node.column), lines.offset(node.end_line, node.end_column), text)
 
+    def rename_key(self, key: Node, name: str) -> Edit:
+        """Rename a mapping key, written in the file's own syntax (quoted in JSON; in YAML
+        with the key's quoting, or plain where plain reads back the same)."""
+        return self.node_edit(key, render_scalar(name, self.doc.fmt, key.style))
+
+    def replace_value(self, node: Node, value: Any) -> Edit:
+        """Replace a scalar with `value` (a str, number or bool), written in the file's own
+        syntax: a string keeps its quoting where it can, and is quoted where YAML would read
+        the plain text as something else (`3.10`, `0644`, `yes`)."""
+        return self.node_edit(node, render_scalar(value, self.doc.fmt, node.style))
+
     def source(self, node: Node) -> str:
         """The source text of a node, as written."""
         lines = self.doc.lines
         return self.doc.text[lines.offset(node.line, node.column):lines.offset(node.end_line, node.end_column)]
+
+
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./<>@$~+=()][A-Za-z0-9_ ./<>@$~+=(),-]*(?<! )|-[A-Za-z0-9_./]"
+                         r"[A-Za-z0-9_ ./<>@$~+=(),-]*(?<! )")
+
+
+def render_scalar(value: Any, fmt: str, style: str | None = None) -> str:
+    """`value` as a scalar of a JSON or YAML file."""
+    import json
+
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = str(value)
+    if fmt == "json" or style == '"':
+        return json.dumps(text, ensure_ascii=False)
+    if style == "'":
+        return "'" + text.replace("'", "''") + "'"
+    return text if _plain_reads_as_string(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _plain_reads_as_string(text: str) -> bool:
+    if not _PLAIN_SAFE.fullmatch(text):
+        return False
+    import yaml
+
+    return yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"

@@ -282,3 +282,11 @@ def validate(name: str, instance: Any) -> list[SchemaError]:
     validator = validator_for(name)
     root = validator.root if isinstance(validator, Validator) else None
     return list(validator.errors(instance, root if root is not None else True, ()))
+
+
+def value_fits(name: str, instance: Any, schema: Any) -> bool:
+    """Does `instance` validate against `schema`, a part of the schema file `name`?"""
+    try:
+        return next(iter(validator_for(name).errors(instance, schema, ())), None) is None
+    except Exception:  # a subschema the adapter cannot take alone: no verdict, no safe fix
+        return False

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from linter.document import Document, Node, join_pointer, split_pointer
 from linter.rule import Context, Finding, Rule
-from linter.schema import SchemaError, type_of, validate
+from linter.schema import SchemaError, type_of, validate, value_fits
 from linter.suggest import did_you_mean
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
@@ -106,7 +106,7 @@ def _locate(doc: Document, error: SchemaError) -> tuple[Node | None, Node | None
 
 
 def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: Node | None,
-             binding: SchemaBinding) -> tuple[str, str | None, list[Any]]:
+             binding: SchemaBinding, schema_name: str) -> tuple[str, str | None, list[Any]]:
     """(message, fix, edits) for one error."""
     keyword, schema, instance, where = error.keyword, error.schema, error.instance, _name(error.path)
     parent_name = _name(error.path[:-1]) if error.path else "the file"
@@ -115,9 +115,12 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
         guess = did_you_mean(str(error.detail), known)
         if guess:
             edits = []
-            if node is not None and node.is_scalar and node.line == node.end_line:
-                raw = ctx.source(node)
-                edits = [ctx.node_edit(node, raw.replace(str(error.detail), guess))]
+            # the rename is a safe fix only when the value is one the suggested key takes
+            # (`run: docker stop app` is no `runas` user: then the author meant another key)
+            value = error.instance  # the unknown key's value
+            if node is not None and node.is_scalar and node.line == node.end_line and \
+                    value_fits(schema_name, value, schema["properties"][guess]):
+                edits = [ctx.rename_key(node, guess)]
             return (f"unknown key '{error.detail}' in {parent_name}; did you mean '{guess}'?",
                     f"rename '{error.detail}' to '{guess}'", edits)
         shown = list({k.lower(): k for k in reversed(known)}.values())[::-1]  # one casing of each
@@ -148,7 +151,7 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
         if explanation.startswith("; YAML reads the unquoted") and value_node is not None \
                 and "string" in str(schema.get("type")):
             raw = ctx.source(value_node).strip()
-            edits = [ctx.node_edit(value_node, json.dumps(raw))]
+            edits = [ctx.replace_value(value_node, raw)]
         fix = "quote the value" if "quote it" in explanation else f"write {_expected(schema)}"
         if "put the whole text in quotes" in explanation:
             fix = "put the whole text in quotes"
@@ -251,7 +254,7 @@ def schema_findings(doc: Document, binding: SchemaBinding, rules: dict[str, Rule
             continue
         ctx = Context(doc, rule)
         node, value_node = _locate(doc, error)
-        message, fix, edits = _message(ctx, error, node, value_node, binding)
+        message, fix, edits = _message(ctx, error, node, value_node, binding, name)
         finding = ctx.report(node, message, fix=fix, edits=edits)
         if error.keyword == "required" and node is not None:
             finding.pointer = join_pointer(pointer, error.detail)

@@ -19,6 +19,7 @@ detect-secrets, gitleaks and checkov; no code is taken from those tools.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -161,6 +162,13 @@ def _literal(value: str, min_len: int) -> bool:
     return len(v) >= min_len and not _DYNAMIC.search(v) and not is_reference(v)
 
 
+def literal_secret(name: str, value: object) -> bool:
+    """A hand-typed value under a secret-named key (`DbPassword: hunter2hunter2`)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return False
+    return secret_name(name) and _literal(str(value), 6)
+
+
 # --------------------------------------------------------------------------- names
 
 _NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", re.A)
@@ -195,6 +203,7 @@ _NOT_SECRET_FIRST = frozenset("""
 _NOT_SECRET_ANY = frozenset({"public", "kms", "secretsmanager", "pubkey"})
 
 
+@functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> bool:
     """True when a variable / parameter / key name says it holds a secret.
 
@@ -321,7 +330,7 @@ def _aws_secret(v: str) -> bool:
     return ("/" in v or "+" in v or mixed) and bits >= (4.6 if wordy else 4.3) and not _is_placeholder(v)
 
 
-def _pattern_hits(text: str) -> list[SecretHit]:
+def pattern_hits(text: str) -> list[SecretHit]:
     """Hits for the formats recognisable anywhere in a string."""
     hits = []
     for m in _TOKENS.finditer(text):
@@ -358,7 +367,7 @@ def scan_value(value: str) -> SecretHit | None:
         return _hit("aws-secret-access-key", start, start + len(v))
     if is_reference(value):
         return None
-    hits = _pattern_hits(value)
+    hits = pattern_hits(value)
     return min(hits, key=lambda h: h.start) if hits else None
 
 
@@ -694,7 +703,7 @@ def scan_command(command: str) -> list[SecretHit]:
     aws_secret_access_key`; npm `_authToken`. A value that is a reference (`$VAR`,
     `"${VAR}"`, `$(cmd)`) or a placeholder is never a hit, and `--password-stdin` never is.
     """
-    hits = _pattern_hits(command)
+    hits = pattern_hits(command)
     tokens, subs = _lex(command)
     for kind, a, b in tokens:
         if kind != "w":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from linter.document import LineIndex, split_lines
+
 _TYPOGRAPHIC = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 
 
@@ -24,9 +26,11 @@ class ParseIssue:
     fix: str | None = None
 
 
-def _line(text: str, line0: int) -> str:
-    lines = text.splitlines()
-    return lines[line0] if 0 <= line0 < len(lines) else ""
+def _mark(index: LineIndex, mark) -> tuple[int, int]:  # noqa: ANN001 - a yaml Mark
+    """0-based (line, column) of a YAML mark in the lines editors show (through its offset:
+    YAML's own line numbers also count NEL, LS and PS as line breaks)."""
+    line, column = index.position(min(max(mark.index, 0), len(index.text)))
+    return line - 1, column - 1
 
 
 def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
@@ -34,16 +38,17 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
     context = str(getattr(exc, "context", "") or "").strip()
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context_mark = getattr(exc, "context_mark", None)
-    line0 = mark.line if mark else 0
-    col0 = mark.column if mark else 0
-    source = _line(text, line0)
+    index = LineIndex(text)
+    line0, col0 = _mark(index, mark) if mark else (0, 0)
+    source = index.line_text(line0 + 1)
     fix: str | None = None
     at = source[col0:col0 + 1]
 
     if hasattr(exc, "character") and hasattr(exc, "position"):  # yaml.reader.ReaderError
         message = f"the file holds a control character (code {exc.character:#x}) that YAML does not allow"
         fix = "remove the character, or write it as an escape inside a double-quoted string"
-        return ParseIssue("PL001", message, 1, 1, 1, 1, fix=fix)
+        line, column = index.position(min(max(int(exc.position), 0), len(text)))
+        return ParseIssue("PL001", message, line, column, line, column + 1, fix=fix)
 
     if at == "\t" or ("\t" in source[: col0 + 1] and "token" in problem):
         tab_col = source.find("\t")
@@ -52,8 +57,8 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
         fix = "replace the tab with spaces"
     elif "quoted scalar" in context and "end of stream" in problem:
         if context_mark is not None:
-            line0, col0 = context_mark.line, context_mark.column
-        quote = _line(text, line0)[col0:col0 + 1] or "quote"
+            line0, col0 = _mark(index, context_mark)
+        quote = index.line_text(line0 + 1)[col0:col0 + 1] or "quote"
         message = f"unclosed {quote} string: the quote opened here is never closed"
         fix = f"add the closing {quote}"
     elif "escape character" in problem:
@@ -70,7 +75,7 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
         closer = "]" if opener == "[" else "}"
         if context_mark is not None:
             message = (f"unclosed '{opener}': the flow {'list' if opener == '[' else 'mapping'} opened on "
-                       f"line {context_mark.line + 1} is not closed, or an item in it holds a stray "
+                       f"line {_mark(index, context_mark)[0] + 1} is not closed, or an item in it holds a stray "
                        "character (quote items holding ': ' or '#')")
         else:
             message = f"unclosed '{opener}'"
@@ -88,16 +93,16 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
         message = "bad indentation: this line does not line up with the lines around it"
         fix = "indent the line with spaces to the same column as its siblings"
         if context_mark is not None and mark is not None and "block" in context:
-            message += f" (the block started on line {context_mark.line + 1})"
+            message += f" (the block started on line {_mark(index, context_mark)[0] + 1})"
     else:
         message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    slashes = next((i for i, text in enumerate(text.splitlines()[:line0 + 1]) if text.lstrip().startswith("//")), None)
+    slashes = next((i for i, text in enumerate(split_lines(text)[:line0 + 1]) if text.lstrip().startswith("//")), None)
     if slashes is not None:
         message += f"; line {slashes + 1} starts with '//': YAML comments start with '#'"
         fix = "write comments with '#'"
     if any(q in source for q in _TYPOGRAPHIC):
         message += "; the line holds typographic quotes, which YAML does not read as quotes"
         fix = "replace the typographic quotes with straight quotes (\" or ')"
-    line_text = _line(text, line0)
+    line_text = index.line_text(line0 + 1)
     end = col0 + 2 if col0 < len(line_text) else col0 + 1
     return ParseIssue("PL001", message, line0 + 1, col0 + 1, line0 + 1, end, fix=fix)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from linter.document import MAP, SCALAR, SEQ, Node, join_pointer
+from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer
 from linter.syntax import ParseIssue, yaml_error_issue
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -49,41 +49,59 @@ def _scalar_data(node: yaml.ScalarNode) -> Any:
         return node.value
 
 
-MAX_NODES = 200_000  # a real configuration file has a few thousand; aliases can multiply them
+MAX_ALIASED = 200_000  # values reached again through aliases; "billion laughs" reaches billions
 
 
 class _TooLarge(Exception):
     pass
 
 
+_EXOTIC_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 class _Builder:
     def __init__(self, text: str) -> None:
         self.issues: list[ParseIssue] = []
         self._active: set[int] = set()
-        self._count = 0
-        self._lines = text.split("\n")
+        self._built: set[int] = set()
+        self._aliased = 0
+        self._text = text
+        # YAML 1.1 also breaks lines at NEL, LS and PS; editors do not. Where the text holds
+        # one, marks are mapped through their character offset (slower, so only then).
+        self._index = LineIndex(text) if any(b in text for b in _EXOTIC_BREAKS) else None
+
+    def _span(self, ynode: yaml.Node) -> tuple[int, int, int, int]:
+        start, end = ynode.start_mark, ynode.end_mark
+        if self._index is None:
+            return start.line + 1, start.column + 1, end.line + 1, end.column + 1
+        return (*self._index.position(start.index), *self._index.position(end.index))
 
     def _after_tag(self, ynode: yaml.Node, tag: str) -> tuple[int, int]:
         """1-based (line, column) where a tagged node's value starts, after `!Tag `."""
-        line0, col0 = ynode.start_mark.line, ynode.start_mark.column + len(tag)
-        text = self._lines[line0] if line0 < len(self._lines) else ""
-        while col0 < len(text) and text[col0] in " \t":
-            col0 += 1
-        if col0 >= len(text.rstrip("\r")) or text[col0] == "#":
+        text = self._text
+        i = ynode.start_mark.index + len(tag)
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if i >= len(text) or text[i] in "\r\n#\x85\u2028\u2029":
             children = ynode.value if isinstance(ynode.value, list) else []
             first = children[0] if children else None
             if isinstance(first, tuple):
                 first = first[0]
             if first is not None:
-                return first.start_mark.line + 1, first.start_mark.column + 1
-        return line0 + 1, col0 + 1
+                return self._span(first)[:2]
+        if self._index is not None:
+            return self._index.position(i)
+        return ynode.start_mark.line + 1, ynode.start_mark.column + 1 + (i - ynode.start_mark.index)
 
     def build(self, ynode: yaml.Node, pointer: str) -> Node:
-        self._count += 1
-        if self._count > MAX_NODES:
-            raise _TooLarge
-        start, end = ynode.start_mark, ynode.end_mark
-        pos = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        ident = id(ynode)
+        if ident in self._built:  # an alias: the same node built again
+            self._aliased += 1
+            if self._aliased > MAX_ALIASED:
+                raise _TooLarge
+        else:
+            self._built.add(ident)
+        pos = self._span(ynode)
         tag = ynode.tag
         short = _CFN_SHORT.get(tag) if tag and tag.startswith("!") else None
         if short is not None:
@@ -181,7 +199,7 @@ def load_yaml(text: str) -> tuple[Node | None, list[ParseIssue]]:
     except RecursionError:
         return None, [ParseIssue("PL001", "the YAML nesting is too deep to read", 1, 1, 1, 1)]
     except _TooLarge:  # e.g. "billion laughs": aliases of aliases that expand exponentially
-        return None, [ParseIssue("PL001", f"the YAML expands to more than {MAX_NODES} values through its "
-                                          "aliases; it is not read", 1, 1, 1, 1,
+        return None, [ParseIssue("PL001", f"the YAML's aliases repeat more than {MAX_ALIASED:,} values "
+                                          "(aliases of aliases); it is not read", 1, 1, 1, 1,
                                  fix="write the values out, or use fewer nested aliases")]
     return node, builder.issues

@@ -247,13 +247,13 @@ def wrong_case_key(ctx: Context) -> Iterator[Finding]:
             right = name.lower()
             yield ctx.report(key, f"'{name}' is never read: CodeDeploy reads only the lowercase '{right}', "
                                   "so this section is silently ignored",
-                             fix=f"rename '{name}' to '{right}'", edits=[ctx.node_edit(key, right)])
+                             fix=f"rename '{name}' to '{right}'", edits=[ctx.rename_key(key, right)])
             continue
         guess = did_you_mean(name, EC2_KEYS)
         hint = f"; did you mean '{guess}'?" if guess else f": expected one of {', '.join(EC2_KEYS)}"
         yield ctx.report(key, f"unknown key '{name}' is ignored by CodeDeploy{hint}", severity="warning",
                          fix=f"rename '{name}' to '{guess}'" if guess else "remove the key",
-                         edits=[ctx.node_edit(key, guess)] if guess else ())
+                         edits=[ctx.rename_key(key, guess)] if guess else ())
 
 
 @rule(id="AS006", name="mixed-platforms", category="schema", severity="error", kinds=KIND,
@@ -344,15 +344,15 @@ def invalid_version(ctx: Context) -> Iterator[Finding]:
             yield ctx.report(node, f"version is the text \"{value}\", not the number 0.0"
                              + (": the CodeDeploy agent rejects it" if found == EC2 else ""),
                              severity=severity, fix="write version: 0.0 without quotes",
-                             edits=[ctx.node_edit(node, "0.0")])
+                             edits=[ctx.replace_value(node, 0.0)])
         else:
             yield ctx.report(node, f"invalid version '{value}': the only AppSpec version is 0.0",
-                             edits=[ctx.node_edit(node, "0.0")], safe=False)
+                             edits=[ctx.replace_value(node, 0.0)], safe=False)
     elif value != 0:
         yield ctx.report(node, f"invalid version {value}: the only AppSpec version is 0.0"
                          + (": the CodeDeploy agent rejects it" if found == EC2 else ""),
                          severity="error" if found == EC2 else "warning",
-                         edits=[ctx.node_edit(node, "0.0")], safe=False)
+                         edits=[ctx.replace_value(node, 0.0)], safe=False)
 
 
 @rule(id="AS008", name="required-resource-property", category="schema", severity="error", kinds=KIND,
@@ -467,7 +467,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         exact = next((e for e in events if e.lower() == name.lower()), None)
         if exact:
             yield ctx.report(key, f"event names are case-sensitive: '{name}' never runs; write '{exact}'",
-                             fix=f"rename to {exact}", edits=[ctx.node_edit(key, exact)])
+                             fix=f"rename to {exact}", edits=[ctx.rename_key(key, exact)])
             continue
         others = [p for p in _platform_of_event(name) if p != found]
         if others:
@@ -478,7 +478,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         guess = did_you_mean(name, events, cutoff=0.7)
         if guess:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs; did you mean '{guess}'?",
-                             fix=f"rename to {guess}", edits=[ctx.node_edit(key, guess)])
+                             fix=f"rename to {guess}", edits=[ctx.rename_key(key, guess)])
         else:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs: {found} events are "
                                   f"{', '.join(events)}", fix=f"use one of {', '.join(events)}")
@@ -659,7 +659,7 @@ def hook_timeout(ctx: Context) -> Iterator[Finding]:
             if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
                 yield ctx.report(node, f"timeout is the text '{value}': the 1.x agent reads it, the 2.x agent "
                                        "rejects a quoted timeout", severity="warning",
-                                 fix=f"write timeout: {int(value)}", edits=[ctx.node_edit(node, str(int(value)))])
+                                 fix=f"write timeout: {int(value)}", edits=[ctx.replace_value(node, int(value))])
                 value = int(value)
             elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 shown = repr(value) if isinstance(value, str) else json.dumps(value)
@@ -861,7 +861,7 @@ def invalid_mode(ctx: Context) -> Iterator[Finding]:
                 and str(node.data) != (raw.lstrip("0") or "0"):
             yield ctx.report(node, f"unquoted mode {raw} is read by YAML as the octal number {node.data}: "
                                    f"the 1.x agent applies mode {node.data}",
-                             fix=f'quote it: "{raw}"', edits=[ctx.node_edit(node, json.dumps(raw))])
+                             fix=f'quote it: "{raw}"', edits=[ctx.replace_value(node, raw)])
             continue
         if not _MODE.match(text):
             why = "symbolic modes are not supported" if re.search(r"[ugoa][+=-]", text) else \
@@ -1002,7 +1002,7 @@ def invalid_acl_or_context(ctx: Context) -> Iterator[Finding]:
         if "user" in context:
             yield ctx.report(context.key_node("user"), "the agents read the SELinux user from 'name'; 'user' is "
                                                        "ignored", severity="warning", fix="rename user to name",
-                             edits=[ctx.node_edit(context.key_node("user"), "name")])
+                             edits=[ctx.rename_key(context.key_node("user"), "name")])
         rng = context.get("range")
         if rng is not None and isinstance(rng.data, str):
             m = _RANGE.match(rng.data.strip())
@@ -1090,7 +1090,7 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
             if text.startswith("<") and text != "<TASK_DEFINITION>":
                 yield ctx.report(task, f"TaskDefinition is the placeholder {text}; CodePipeline replaces only "
                                        "<TASK_DEFINITION>", fix="write <TASK_DEFINITION>",
-                                 edits=[ctx.node_edit(task, "<TASK_DEFINITION>")], safe=False)
+                                 edits=[ctx.replace_value(task, "<TASK_DEFINITION>")], safe=False)
             elif not text.startswith("<") and not _TASK_ARN.match(text) and "${" not in text and "{{" not in text:
                 yield ctx.report(task, f"TaskDefinition '{text}' is not a task definition ARN "
                                        "(arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)")
@@ -1113,7 +1113,7 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
             if port.data.strip().isdigit() and 1 <= int(port.data) <= 65535:
                 yield ctx.report(port, f"ContainerPort is the text \"{port.data}\"; CodeDeploy documents a number",
                                  severity="warning", fix=f"write ContainerPort: {int(port.data)}",
-                                 edits=[ctx.node_edit(port, str(int(port.data)))])
+                                 edits=[ctx.replace_value(port, int(port.data))])
             elif "${" not in port.data and "{{" not in port.data:
                 yield ctx.report(port, f"ContainerPort '{port.data}' is not a port number (1-65535)")
         strat_key, strategy = _either(props, "CapacityProviderStrategy")

@@ -374,7 +374,7 @@ def numeric_runtime_version(ctx: Context) -> Iterator[Finding]:
         if _NUMERIC_HINT.match(raw) and raw != repr(value.data):
             yield ctx.report(value, f"runtime version {raw} of {key.data} is read by YAML as "
                                     f"the number {value.data!r}",
-                             fix=f'write "{raw}"', edits=[ctx.node_edit(value, json.dumps(raw))])
+                             fix=f'write "{raw}"', edits=[ctx.replace_value(value, raw)])
 
 
 @rule(id="BS108", name="wrong-version-keys", category="schema", severity="warning", kinds=KIND,

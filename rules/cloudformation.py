@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from linter.rule import Context, Finding, rule
+from linter.rule import Context, Finding, declare, rule
 from linter.rules.appspec import ECS_EVENTS
 from linter.suggest import did_you_mean
 
@@ -42,6 +42,18 @@ _BAD = """
       Listener: {Type: AWS::ElasticLoadBalancingV2::Listener}
       BlueGroup: {Type: AWS::ElasticLoadBalancingV2::TargetGroup}
       GreenGroup: {Type: AWS::ElasticLoadBalancingV2::TargetGroup}"""
+
+
+CFN_LINT_FAILED = declare(
+    id="CF001", name="cfn-lint-failed", category="schema", severity="warning", kinds=("cloudformation",),
+    summary="cfn-lint failed on this template, so its resource checks did not run",
+    rationale="""
+        pipelint runs cfn-lint in-process for the resource schemas. Some malformed templates
+        (an empty `Metadata:` section, SAM `Parameters` written as a string) make cfn-lint
+        itself raise an error instead of reporting a finding. pipelint reports that here, with
+        cfn-lint's message, and keeps its own findings for the template: the exit status
+        follows the findings, as for any other rule.""",
+    fix="fix what the message names, or report the template to cfn-lint")
 
 
 @rule(id="CF101", name="blue-green-hooks", category="hooks", severity="error", kinds=("cloudformation",),

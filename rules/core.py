@@ -103,3 +103,24 @@ NOT_A_MAPPING = declare(
         phases:
           build:
             commands: [make]""")
+
+FILE_TOO_LARGE = declare(
+    id="PL009", name="file-too-large", category="syntax", severity="warning",
+    summary="a file over the size limit (10 MB by default), which is not parsed",
+    rationale="""
+        Pipeline configuration is small: CloudFormation takes templates of at most 1 MB, and
+        a buildspec or appspec of several megabytes is generated or not configuration at all.
+        Parsing such a file would take most of a run's time and memory, so pipelint says it
+        did not check it instead of checking it slowly or silently skipping it. The limit
+        is `max-file-size` in the configuration.""",
+    fix="leave the file out (exclude), or raise max-file-size")
+
+FIX_REFUSED = declare(
+    id="PL010", name="fix-refused", category="syntax", severity="warning",
+    summary="--fix left a file unchanged because its fixes would break it",
+    rationale="""
+        Every fixed file is parsed again before it is written. When the result no longer
+        parses, or gains a syntax finding (a duplicate key, an unclosed quote), the file is
+        left exactly as it was and this finding says which fixes were refused. Please
+        report it: a fix should never do that.""",
+    fix="apply the fixes by hand, as the other findings describe")

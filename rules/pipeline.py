@@ -327,8 +327,7 @@ def invalid_action_type(ctx: Context) -> Iterator[Finding]:
             guess = did_you_mean(provider, valid)
             yield ctx.report(action.provider.node, f"AWS has no {category} provider '{provider}'"
                              + (f"; did you mean '{guess}'?" if guess else f" ({', '.join(sorted(valid))})"),
-                             edits=[ctx.node_edit(action.provider.node, json.dumps(guess))] if guess and
-                             pipeline.source == "json" else ())
+                             edits=[ctx.replace_value(action.provider.node, guess)] if guess else ())
 
 
 @rule(id="CP105", name="artifact-count", category="schema", severity="error", kinds=KINDS,
@@ -393,8 +392,7 @@ def action_configuration(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(key_node, f"{_known(action.provider)} does not read configuration key '{key}'"
                                      + (f"; did you mean '{guess}'?" if guess else ""), severity="warning",
                                      fix=f"rename to {guess}" if guess else "remove the key",
-                                     edits=[ctx.node_edit(key_node, json.dumps(guess) if pipeline.source == "json"
-                                                          else guess)] if guess else ())
+                                     edits=[ctx.rename_key(key_node, guess)] if guess else ())
             for key, allowed in values.items():
                 text = action.config_text(key)
                 if text is None or text in allowed or text.startswith(("#{", "${", "{{")):

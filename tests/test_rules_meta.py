@@ -53,3 +53,12 @@ def test_readme_rule_table_is_current() -> None:
     assert start in readme and end in readme
     table = readme.split(start, 1)[1].split(end, 1)[0]
     assert table == rules_markdown(), "README rule table is stale: run python scripts/update_readme.py"
+
+
+def test_rules_page_is_current_and_has_an_anchor_per_rule() -> None:
+    from linter.docs import rules_page
+
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == rules_page(RULES), "docs/rules.md is stale: run python scripts/update_readme.py"
+    for rule in RULES:  # SARIF helpUri points at these anchors
+        assert f"\n## {rule.id}\n" in page

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from linter.reporters import Report
+from linter.reporters import Report, printable
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(text: str) -> str:
+    text = printable(text, newlines=True)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -8,37 +8,55 @@ results keep their identity when lines are added above them.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from linter import __version__
+from linter import REPOSITORY, __version__, rule_url
 from linter.document import LineIndex
-from linter.reporters import Report
+from linter.reporters import Report, dump_json
 from linter.rule import Finding, Rule
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-INFO_URI = "https://pypi.org/project/pipelint/"
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
+    from linter.docs import examples
+
+    bad, good = examples(rule)
     help_text = f"{rule.rationale}\n\nFix: {rule.fix}"
     markdown = f"{rule.rationale}\n\n**Fix:** {rule.fix}"
-    if rule.bad:
-        markdown += f"\n\nExample that fires:\n\n```yaml\n{rule.bad}\n```"
-    if rule.good:
-        markdown += f"\n\nInstead:\n\n```yaml\n{rule.good}\n```"
+    if bad:
+        markdown += f"\n\nExample that fires:\n\n```yaml\n{bad}\n```"
+    if good:
+        markdown += f"\n\nInstead:\n\n```yaml\n{good}\n```"
     return {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale or rule.summary},
         "help": {"text": help_text, "markdown": markdown},
+        "helpUri": rule.url or rule_url(rule.id),
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "properties": {"tags": [rule.category, rule.id[:-3].lower()], "category": rule.category},
+        "properties": _properties(rule),
     }
+
+
+# Code scanning grades alerts by this score (a string): 9.0+ critical, 7.0+ high, 4.0+
+# medium, above 0 low. Only security rules carry one, graded by the rule's severity.
+SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
+SECURITY_CATEGORIES = ("iam", "secrets")
+
+
+def _properties(rule: Rule) -> dict[str, Any]:
+    family = rule.id[:-3].lower() if not rule.id.startswith("CFN-") else "cfn-lint"
+    tags = list(dict.fromkeys([rule.category, family]))  # IAM rules: category and family are both "iam"
+    out: dict[str, Any] = {"tags": tags, "category": rule.category}
+    if rule.category in SECURITY_CATEGORIES:
+        out["tags"] = tags + ["security"]
+        out["security-severity"] = SECURITY_SEVERITY[rule.severity]
+    return out
 
 
 def _location(path: str) -> dict[str, str]:
@@ -107,8 +125,9 @@ def build(report: Report) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "pipelint", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": INFO_URI,
+                                "informationUri": REPOSITORY,
                                 "rules": [_rule(report.rules[r]) for r in used]}},
+            "automationDetails": {"id": "pipelint/"},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -116,5 +135,4 @@ def build(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, stream: TextIO) -> None:
-    json.dump(build(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(dump_json(build(report)))

@@ -1,8 +1,11 @@
 """`--format text`: `path:line:col: CODE severity message` lines and a summary.
 
-In a terminal (and not in CI) the findings are drawn with rich: the source line, a caret
-under the span and the fix. Piped or in CI, the plain one-line form that editors and
-problem matchers parse.
+Two layouts: in a terminal (or with colour forced) each finding also shows its source
+line, a caret under the span and the fix; piped, the one-line form editors and problem
+matchers parse. Colour is a separate choice (`--color auto|always|never`; in auto,
+FORCE_COLOR forces it, then NO_COLOR turns it off, else a terminal gets it): NO_COLOR
+removes colour only, never the snippet. Every string from a file (paths, keys, values
+quoted in messages) goes through `printable`, and snippets come from the masked source.
 """
 
 from __future__ import annotations
@@ -11,46 +14,72 @@ import os
 from typing import TextIO
 
 from linter.document import LineIndex
-from linter.reporters import Report, masked_line
+from linter.reporters import Report, printable
+
+COLORS = ("auto", "always", "never")
 
 
-def fancy(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("PIPELINT_PLAIN"):
+def _forced() -> bool:
+    return os.environ.get("FORCE_COLOR", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def colour(stream: TextIO, choice: str = "auto") -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if _forced():
+        return True
+    if os.environ.get("NO_COLOR"):
         return False
-    return hasattr(stream, "isatty") and stream.isatty()
+    return _isatty(stream)
 
 
-def render(report: Report, stream: TextIO) -> None:
-    if fancy(stream):
-        _render_rich(report, stream)
+def full(stream: TextIO, choice: str = "auto") -> bool:
+    """Show snippets: in a terminal, or when colour is forced (a CI log that renders it)."""
+    if os.environ.get("PIPELINT_PLAIN"):
+        return False
+    return _isatty(stream) or choice == "always" or (choice == "auto" and _forced())
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def render(report: Report, stream: TextIO, color: str = "auto") -> None:
+    if full(stream, color):
+        _render_rich(report, stream, colour(stream, color))
         return
     for f in report.findings:
-        stream.write(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.severity} {f.message}\n")
+        stream.write(f"{printable(f.path)}:{f.line}:{f.column}: {f.rule} {f.severity} {printable(f.message)}\n")
     stream.write(report.summary() + "\n")
 
 
-def _render_rich(report: Report, stream: TextIO) -> None:
+def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
+    console = Console(file=stream, highlight=False, soft_wrap=True, force_terminal=coloured,
+                      no_color=not coloured, color_system="auto" if coloured else None, emoji=False)
     colours = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
     indexes: dict[str, LineIndex] = {}
     for f in report.findings:
-        console.print(f"[bold]{escape(f.path)}[/]:{f.line}:{f.column}: [{colours[f.severity]}]{f.rule}[/] "
-                      f"[{colours[f.severity]}]{f.severity}[/] {escape(f.message)} [dim]({f.name})[/]")
+        console.print(f"[bold]{escape(printable(f.path))}[/]:{f.line}:{f.column}: [{colours[f.severity]}]{f.rule}[/] "
+                      f"[{colours[f.severity]}]{f.severity}[/] {escape(printable(f.message))} [dim]({f.name})[/]")
         text = report.sources.get(f.path)
         if text is not None:
             index = indexes.setdefault(f.path, LineIndex(text))
-            line = masked_line(index.line_text(f.line).expandtabs(1), f, f.line)
-            width = (f.end_column - f.column) if f.end_line == f.line else len(line) - f.column + 1
-            if f.secret:  # the span was masked: underline the mask
-                width = min(8, max(3, width))
+            raw = index.line_text(f.line).replace("\t", " ")
+            line = printable(raw)
+            start = len(printable(raw[:f.column - 1]))
+            end = len(printable(raw[:f.end_column - 1])) if f.end_line == f.line else len(line)
+            width = max(1, end - start)
             gutter = f"{f.line} | "
             console.print(f"[dim]{gutter}[/]{escape(line)}")
-            console.print(" " * (len(gutter) + f.column - 1) + f"[{colours[f.severity]}]^"
+            console.print(" " * (len(gutter) + start) + f"[{colours[f.severity]}]^"
                           + "~" * max(0, min(width, 80) - 1) + "[/]")
         if f.fix:
-            console.print(f"  [green]fix:[/] {escape(f.fix)}")
+            console.print(f"  [green]fix:[/] {escape(printable(f.fix))}")
         console.print()
-    console.print(report.summary())
+    console.print(escape(report.summary()))
