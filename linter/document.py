@@ -162,6 +162,15 @@ class LineIndex:
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
+    def last_position(self, offset: int) -> tuple[int, int]:
+        """Like `position`, but an offset past the final line break (the end of the file)
+        is the end of the last line: editors and GitHub show no line after it."""
+        line, column = self.position(offset)
+        if line > self.count:
+            line = self.count
+            column = self.ends[line - 1] - self.starts[line - 1] + 1
+        return line, column
+
     def offset(self, line: int, column: int) -> int:
         if line > len(self.starts):
             return len(self.text)

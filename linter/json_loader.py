@@ -178,7 +178,7 @@ def load_json(text: str) -> tuple[Node | None, list[ParseIssue]]:
             raise _Error(end, "unexpected text after the end of the JSON document",
                          "remove it, or wrap both values in an array")
     except _Error as exc:
-        line, col = parser.lines.position(min(exc.offset, len(text)))
+        line, col = parser.lines.last_position(min(exc.offset, len(text)))
         return None, [ParseIssue("PL001", exc.message, line, col, line, col + 1, fix=exc.fix)]
     except RecursionError:
         return None, [ParseIssue("PL001", "the JSON nesting is too deep to read", 1, 1, 1, 1)]

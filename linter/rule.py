@@ -55,8 +55,10 @@ class Finding:
         return (self.path, self.line, self.column, self.rule, self.message)
 
     def as_dict(self) -> dict[str, Any]:
+        from linter.reporters import display_path
+
         out: dict[str, Any] = {
-            "path": self.path, "line": self.line, "column": self.column,
+            "path": display_path(self.path), "line": self.line, "column": self.column,
             "end_line": self.end_line, "end_column": self.end_column,
             "rule": self.rule, "name": self.name, "category": self.category,
             "severity": self.severity, "message": self.message, "fix": self.fix,

@@ -122,7 +122,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None) -> R
             except OSError as exc:
                 report.problems.append(f"{display_path(file_path)}: cannot read: {exc.strerror or exc}")
                 continue
-            _one(linter, options, report, display_path(os.path.normpath(file_path)), data, explicit, file_path)
+            _one(linter, options, report, os.path.normpath(file_path), data, explicit, file_path)
     report.findings.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report

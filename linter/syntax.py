@@ -29,7 +29,7 @@ class ParseIssue:
 def _mark(index: LineIndex, mark) -> tuple[int, int]:  # noqa: ANN001 - a yaml Mark
     """0-based (line, column) of a YAML mark in the lines editors show (through its offset:
     YAML's own line numbers also count NEL, LS and PS as line breaks)."""
-    line, column = index.position(min(max(mark.index, 0), len(index.text)))
+    line, column = index.last_position(min(max(mark.index, 0), len(index.text)))
     return line - 1, column - 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from linter.reporters import Report, printable
+from linter.reporters import Report, display_path, printable
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -22,7 +22,7 @@ def render(report: Report, stream: TextIO) -> None:
     for f in report.findings:
         message = f.message + (f" (fix: {f.fix})" if f.fix else "")
         stream.write(
-            f"::{LEVEL[f.severity]} file={_prop(f.path)},line={f.line},col={f.column},"
+            f"::{LEVEL[f.severity]} file={_prop(display_path(f.path))},line={f.line},col={f.column},"
             f"endLine={f.end_line},endColumn={f.end_column},title={_prop(f'{f.rule} {f.name}')}"
             f"::{_data(message)}\n")
     stream.write(report.summary() + "\n")

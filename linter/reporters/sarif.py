@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -60,21 +59,22 @@ def _properties(rule: Rule) -> dict[str, Any]:
 
 
 def _location(path: str) -> dict[str, str]:
-    """A relative URI under %SRCROOT% (what code scanning needs); a file URI outside the cwd."""
+    """A relative URI under %SRCROOT% (what code scanning needs); a file URI outside the cwd.
+    The name's bytes are percent-encoded, so a name that is not UTF-8 stays exact."""
     if os.path.isabs(path):
         relative = os.path.relpath(path)
         if relative.startswith(".."):
-            return {"uri": Path(path).as_uri()}
+            return {"uri": "file://" + quote(os.fsencode(path))}
         path = relative
     path = path.replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
-    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(os.fsencode(path)), "uriBaseId": "%SRCROOT%"}
 
 
 def fingerprint(f: Finding, line_text: str) -> str:
     key = "\x00".join((f.rule, f.path, f.pointer, line_text.strip(), f.message if not f.pointer else ""))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _fixes(f: Finding, text: str | None) -> list[dict[str, Any]]:

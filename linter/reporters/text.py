@@ -14,7 +14,7 @@ import os
 from typing import TextIO
 
 from linter.document import LineIndex
-from linter.reporters import Report, printable
+from linter.reporters import Report, display_path, printable
 
 COLORS = ("auto", "always", "never")
 
@@ -52,7 +52,7 @@ def render(report: Report, stream: TextIO, color: str = "auto") -> None:
         _render_rich(report, stream, colour(stream, color))
         return
     for f in report.findings:
-        stream.write(f"{printable(f.path)}:{f.line}:{f.column}: {f.rule} {f.severity} {printable(f.message)}\n")
+        stream.write(f"{printable(display_path(f.path))}:{f.line}:{f.column}: {f.rule} {f.severity} {printable(f.message)}\n")
     stream.write(report.summary() + "\n")
 
 
@@ -65,7 +65,7 @@ def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
     colours = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
     indexes: dict[str, LineIndex] = {}
     for f in report.findings:
-        console.print(f"[bold]{escape(printable(f.path))}[/]:{f.line}:{f.column}: [{colours[f.severity]}]{f.rule}[/] "
+        console.print(f"[bold]{escape(printable(display_path(f.path)))}[/]:{f.line}:{f.column}: [{colours[f.severity]}]{f.rule}[/] "
                       f"[{colours[f.severity]}]{f.severity}[/] {escape(printable(f.message))} [dim]({f.name})[/]")
         text = report.sources.get(f.path)
         if text is not None:
