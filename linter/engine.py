@@ -424,9 +424,8 @@ def decode(data: bytes) -> tuple[str | None, ParseIssue | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        before = data[:exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        before = data[:exc.start].decode("utf-8", "replace")
+        line, column = LineIndex(before).position(len(before))
         return None, ParseIssue(
             "PL003", f"the file is not valid UTF-8: byte {data[exc.start]:#04x} cannot be decoded",
             line, column, line, column + 1, fix="save the file as UTF-8")

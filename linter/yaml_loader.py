@@ -66,15 +66,18 @@ class _Builder:
         self._built: set[int] = set()
         self._aliased = 0
         self._text = text
+        self._end = len(text.rstrip("\r\n"))  # marks at or past it may count a line break libyaml adds
         # YAML 1.1 also breaks lines at NEL, LS and PS; editors do not. Where the text holds
         # one, marks are mapped through their character offset (slower, so only then).
         self._index = LineIndex(text) if any(b in text for b in _EXOTIC_BREAKS) else None
 
     def _span(self, ynode: yaml.Node) -> tuple[int, int, int, int]:
         start, end = ynode.start_mark, ynode.end_mark
-        if self._index is None:
+        if self._index is None and end.index < self._end:
             return start.line + 1, start.column + 1, end.line + 1, end.column + 1
-        return (*self._index.position(start.index), *self._index.position(end.index))
+        if self._index is None:  # a node that ends the file: no line after the last one
+            self._index = LineIndex(self._text)
+        return (*self._index.last_position(start.index), *self._index.last_position(end.index))
 
     def _after_tag(self, ynode: yaml.Node, tag: str) -> tuple[int, int]:
         """1-based (line, column) where a tagged node's value starts, after `!Tag `."""

@@ -77,3 +77,27 @@ def test_pre_commit_hook_fails_on_a_bad_buildspec_and_passes_on_a_clean_one(tmp_
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert f"```sh\n{ci}\n```" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_readme_pre_commit_snippet_works_as_written(tmp_path: Path) -> None:
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
+    if not Path(pre_commit).exists():
+        pytest.skip("pre-commit is not installed")
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("<!-- pre-commit:start -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / ".pre-commit-config.yaml").write_text(snippet)
+    (repo / "buildspec.yml").write_text("version: 0.2\nphases:\n  prebuild:\n    commands: [make]\n")
+    (repo / "other.yaml").write_text("not: a buildspec\n")
+    _git(repo, "add", ".")
+    # pipelint is installed in this environment, as the README asks
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "CI": "true",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    bad = subprocess.run([pre_commit, "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "buildspec.yml:3:3: BS002" in bad.stdout, bad.stdout + bad.stderr
+    (repo / "buildspec.yml").write_text("version: 0.2\nphases:\n  pre_build:\n    commands: [make]\n")
+    good = subprocess.run([pre_commit, "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env)
+    assert good.returncode == 0, good.stdout + good.stderr

@@ -13,12 +13,17 @@ import pytest
 import yaml
 
 from helpers import CORPUS, FIXTURES
-from linter.engine import Linter, Settings
+from linter.document import LineIndex
+from linter.engine import Linter, Settings, decode
 
 KINDS = ("buildspec", "appspec", "pipeline", "cloudformation", "iam-policy")
 VALUES = [None, 0, -1, 1.5, True, "", "*", [], {}, [None], {"Ref": "X"}, ["*"], {"AWS": "*"}, "<PLACEHOLDER>",
+          "a\ud800b", "x\u2028y", "p\x85q", "r\rs",
           {"Fn::If": ["c", {"a": 1}, {"Ref": "AWS::NoValue"}]}, {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}]
-SPLICES = [b": ", b"- ", b"\t", b"!Ref ", b"&a ", b"*a", b"{", b"[", b'"', b"\n  ", b"0644", b"!If [a, b, c]"]
+SPLICES = [b": ", b"- ", b"\t", b"!Ref ", b"&a ", b"*a", b"{", b"[", b'"', b"\n  ", b"0644", b"!If [a, b, c]",
+           # the five line breaks besides \n (CR, CRLF, NEL, LS, PS), a lone surrogate escape, a huge integer
+           b"\r", b"\r\n", "\x85".encode(), "\u2028".encode(), "\u2029".encode(), b'"\\ud800"', b"\\udfff",
+           b"1" * 5000]
 
 
 def sources() -> list[tuple[str, bytes]]:
@@ -58,6 +63,11 @@ def test_mutated_bytes_never_crash(linters: dict[str, Linter]) -> None:
                 del data[i:]
         findings = linters[kind].lint_bytes("f.yaml", bytes(data)) or []
         assert not [f for f in findings if f.rule == "PL005"], bytes(data)[:2000]
+        text, _ = decode(bytes(data))
+        index = LineIndex(text if text is not None else bytes(data).decode("utf-8", "replace"))
+        for f in findings:  # every position lies inside the file, as editors count its lines
+            assert 1 <= f.line <= max(1, index.count) and f.column <= len(index.line_text(f.line)) + 1, \
+                (f.rule, f.line, f.column, bytes(data)[:2000])
 
 
 def _mutate(rng: random.Random, node, depth: int = 0) -> None:  # noqa: ANN001
