@@ -33,3 +33,12 @@ def snapshot_line(f: Finding) -> str:
 
 def ids(findings: list[Finding]) -> list[str]:
     return [f.rule for f in findings]
+
+
+def cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 - pytest's capsys
+    """Run the command line in-process: (exit status, stdout, stderr)."""
+    from linter.cli import main
+
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err

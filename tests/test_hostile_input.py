@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint
-from linter.cli import main
+from helpers import cli, lint
 from linter.reporters import Report
 from linter.reporters import text as text_reporter
 from linter.run import Options, run
@@ -25,27 +24,14 @@ from linter.engine import Settings
 BAD = "version: 0.2\nphases:\n  prebuild:\n    commands: [make]\n"
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CI", "true")
-    return tmp_path
-
-
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # 10 ----------------------------------------------------------------------------
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-def test_a_fifo_never_blocks_the_run(repo: Path) -> None:
-    os.mkfifo(repo / "buildspec.yml")
-    (repo / "ci").mkdir()
-    (repo / "ci" / "buildspec.yml").write_text(BAD)
+def test_a_fifo_never_blocks_the_run(workdir: Path) -> None:
+    os.mkfifo(workdir / "buildspec.yml")
+    (workdir / "ci").mkdir()
+    (workdir / "ci" / "buildspec.yml").write_text(BAD)
     for args in (["."], ["buildspec.yml", "ci"]):
-        done = subprocess.run([sys.executable, "-m", "linter", "check", *args], cwd=repo, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "linter", "check", *args], cwd=workdir, capture_output=True,
                               text=True, timeout=60)
         assert "not a regular file" in done.stderr and "named pipe" in done.stderr
         assert "ci/buildspec.yml:3:3: BS002" in done.stdout
@@ -54,8 +40,8 @@ def test_a_fifo_never_blocks_the_run(repo: Path) -> None:
 
 # 11 ----------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
-def test_a_lone_surrogate_escape_loses_no_report(repo: Path, capsys, fmt: str) -> None:
-    (repo / "pipeline.json").write_text('{"pipeline": {"name": "a\\ud800b", "roleArn": "x", "stages": []}}')
+def test_a_lone_surrogate_escape_loses_no_report(workdir: Path, capsys, fmt: str) -> None:
+    (workdir / "pipeline.json").write_text('{"pipeline": {"name": "a\\ud800b", "roleArn": "x", "stages": []}}')
     code, out, _ = cli(["check", "--format", fmt, "pipeline.json"], capsys)
     assert code == 1 and "Traceback" not in out
     out.encode("utf-8")
@@ -66,12 +52,12 @@ def test_a_lone_surrogate_escape_loses_no_report(repo: Path, capsys, fmt: str) -
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses file names that are not UTF-8")
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
-def test_a_file_name_that_is_not_utf8(repo: Path, fmt: str) -> None:
+def test_a_file_name_that_is_not_utf8(workdir: Path, fmt: str) -> None:
     name = b"ci-\xff"
-    os.makedirs(os.path.join(os.fsencode(str(repo)), name))
-    with open(os.path.join(os.fsencode(str(repo)), name, b"buildspec.yml"), "w") as f:
+    os.makedirs(os.path.join(os.fsencode(str(workdir)), name))
+    with open(os.path.join(os.fsencode(str(workdir)), name, b"buildspec.yml"), "w") as f:
         f.write(BAD)
-    done = subprocess.run([sys.executable, "-m", "linter", "check", "--format", fmt, "."], cwd=repo,
+    done = subprocess.run([sys.executable, "-m", "linter", "check", "--format", fmt, "."], cwd=workdir,
                           capture_output=True, timeout=60)
     assert done.returncode == 1, done.stderr
     out = done.stdout.decode("utf-8")  # valid UTF-8
@@ -83,8 +69,8 @@ def test_a_file_name_that_is_not_utf8(repo: Path, fmt: str) -> None:
 
 
 # 12 ----------------------------------------------------------------------------
-def test_output_to_a_missing_folder_or_a_folder(repo: Path, capsys) -> None:
-    (repo / "buildspec.yml").write_text(BAD)
+def test_output_to_a_missing_folder_or_a_folder(workdir: Path, capsys) -> None:
+    (workdir / "buildspec.yml").write_text(BAD)
     code, _, err = cli(["check", "-o", "missing/report.json", "--format", "json", "."], capsys)
     assert code == 2 and "does not exist" in err and "Traceback" not in err
     code, _, err = cli(["check", "-o", ".", "."], capsys)
@@ -103,8 +89,8 @@ def test_a_huge_json_integer_is_no_internal_error() -> None:
     "Transform: AWS::Serverless-2016-10-31\nParameters: abc\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
     "    Properties:\n      Handler: a\n      Runtime: python3.12\n      CodeUri: .\n",
 ])
-def test_cfn_lint_crash_is_a_finding_and_the_exit_follows_the_findings(repo: Path, capsys, text: str) -> None:
-    (repo / "template.yaml").write_text(text)
+def test_cfn_lint_crash_is_a_finding_and_the_exit_follows_the_findings(workdir: Path, capsys, text: str) -> None:
+    (workdir / "template.yaml").write_text(text)
     code, out, _ = cli(["check", "template.yaml"], capsys)
     assert "CF001 warning cfn-lint could not check this template" in out and "PL005" not in out
     assert code == 1
@@ -120,10 +106,10 @@ def test_cfn_lint_crash_is_a_finding_and_the_exit_follows_the_findings(repo: Pat
     ("ci.yml", "version: 0.2\nphases:\n  build:\n\tcommands: [make]\n"),
     ("release.json", '{"name": "p", "stages": [{"actions": [{"actionTypeId": {}}]}],}'),
 ])
-def test_a_syntax_error_does_not_hide_one_of_our_files_in_a_walk(repo: Path, capsys, name: str, text: str) -> None:
-    (repo / "sub").mkdir()
-    (repo / "sub" / name).write_text(text)
-    (repo / "sub" / "notes.json").write_text('{"not": "ours",}')
+def test_a_syntax_error_does_not_hide_one_of_our_files_in_a_walk(workdir: Path, capsys, name: str, text: str) -> None:
+    (workdir / "sub").mkdir()
+    (workdir / "sub" / name).write_text(text)
+    (workdir / "sub" / "notes.json").write_text('{"not": "ours",}')
     code, out, _ = cli(["check", "."], capsys)
     assert code == 1 and f"sub/{name}:" in out and " PL001 error " in out
     assert "notes.json" not in out, "a broken file of no known kind is still skipped"
@@ -144,18 +130,18 @@ def test_alias_bomb_is_still_refused_and_says_so() -> None:
     assert finding.rule == "PL001" and "aliases repeat more than" in finding.message
 
 
-def test_a_file_over_the_size_limit_says_the_limit(repo: Path, capsys) -> None:
-    (repo / "buildspec.yml").write_bytes(b"version: 0.2\n# " + b"x" * (11 * 1024 * 1024) + b"\n")
+def test_a_file_over_the_size_limit_says_the_limit(workdir: Path, capsys) -> None:
+    (workdir / "buildspec.yml").write_bytes(b"version: 0.2\n# " + b"x" * (11 * 1024 * 1024) + b"\n")
     code, out, _ = cli(["check", "."], capsys)
     assert "PL009 warning the file is 11.0 MB, over pipelint's limit of 10.0 MB" in out and code == 1
-    (repo / "pyproject.toml").write_text("[tool.pipelint]\nmax-file-size = 20_000_000\n")
+    (workdir / "pyproject.toml").write_text("[tool.pipelint]\nmax-file-size = 20_000_000\n")
     code, out, _ = cli(["check", "."], capsys)
     assert "PL009" not in out
 
 
 # 16 ----------------------------------------------------------------------------
-def test_control_characters_from_a_file_are_escaped(repo: Path, capsys) -> None:
-    (repo / "buildspec.yml").write_text('version: 0.2\nphases:\n  "pre\\nevil.yml:1:1: BS001 error forged\\u001b[2J": {}\n'
+def test_control_characters_from_a_file_are_escaped(workdir: Path, capsys) -> None:
+    (workdir / "buildspec.yml").write_text('version: 0.2\nphases:\n  "pre\\nevil.yml:1:1: BS001 error forged\\u001b[2J": {}\n'
                                         "  build:\n    commands: [make]\n")
     for fmt in ("text", "github"):
         _, out, _ = cli(["check", "--format", fmt, "."], capsys)
@@ -168,7 +154,7 @@ def test_control_characters_from_a_file_are_escaped(repo: Path, capsys) -> None:
 
 
 # 17 ----------------------------------------------------------------------------
-def test_missing_path_and_small_cli_habits(repo: Path, capsys) -> None:
+def test_missing_path_and_small_cli_habits(workdir: Path, capsys) -> None:
     code, out, err = cli(["check", "missing.yml"], capsys)
     assert code == 2 and "no such file or folder" in err and "no problems" not in out + err
     assert cli(["rules", "--format", "nope"], capsys)[0] == 2
@@ -177,19 +163,19 @@ def test_missing_path_and_small_cli_habits(repo: Path, capsys) -> None:
 
 
 # 21 ----------------------------------------------------------------------------
-def test_config_patterns_are_relative_to_the_config_file(repo: Path, capsys, monkeypatch) -> None:
-    (repo / "pyproject.toml").write_text('[tool.pipelint]\nexclude = ["vendor/"]\n'
+def test_config_patterns_are_relative_to_the_config_file(workdir: Path, capsys, monkeypatch) -> None:
+    (workdir / "pyproject.toml").write_text('[tool.pipelint]\nexclude = ["vendor/"]\n'
                                          '[tool.pipelint.per-file-ignores]\n"legacy/*.yml" = ["BS002"]\n')
-    (repo / "legacy").mkdir()
-    (repo / "legacy" / "buildspec.yml").write_text(BAD)
-    (repo / "legacy" / "vendor").mkdir()
-    (repo / "vendor").mkdir()
-    (repo / "vendor" / "buildspec.yml").write_text(BAD)
+    (workdir / "legacy").mkdir()
+    (workdir / "legacy" / "buildspec.yml").write_text(BAD)
+    (workdir / "legacy" / "vendor").mkdir()
+    (workdir / "vendor").mkdir()
+    (workdir / "vendor" / "buildspec.yml").write_text(BAD)
     assert cli(["check", "."], capsys)[0] == 0
-    monkeypatch.chdir(repo / "legacy")
+    monkeypatch.chdir(workdir / "legacy")
     assert cli(["check"], capsys)[0] == 0
     assert cli(["check", "buildspec.yml"], capsys)[0] == 0
-    monkeypatch.chdir(repo / "vendor")
+    monkeypatch.chdir(workdir / "vendor")
     assert cli(["check", "."], capsys)[1] == "pipelint: no problems in 0 files\n"
 
 
