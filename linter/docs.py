@@ -19,7 +19,8 @@ def masked_example(text: str, kind: str) -> str:
         return text
     from linter.masking import mask_text, raw_masks
 
-    name = {"buildspec": "buildspec.yml", "appspec": "appspec.yml"}.get(kind, "example.yaml")
+    name = "example.json" if text.lstrip().startswith("{") else \
+        {"buildspec": "buildspec.yml", "appspec": "appspec.yml"}.get(kind, "example.yaml")
     result = _linter(kind).lint_file(name, (text + "\n").encode("utf-8"))
     masks = result.masks if result is not None else raw_masks(text)
     return mask_text(text, [(start, min(end, len(text))) for start, end in masks if start < len(text)])

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from linter import registry as registry_mod
 from linter.document import Document, LineIndex
-from linter.json_loader import load_json
+from linter.json_loader import load_json, repair_json
 from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
 from linter.masking import mask_text, merge_spans, raw_masks, redact_tokens, redact_values, secret_nodes
 from linter.rule import Context, Finding, Rule
@@ -180,11 +180,10 @@ class Linter:
         doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root, folder=folder)
         if kind is None and root is not None:
             kind = doc.kind = kind_by_content(path, root.data)
-        if kind is None and root is None and issues and not explicit:
-            kind = kind_by_hint(path, text)  # a syntax error must not hide one of our files
-            if kind is not None and not self.settings.skip_unknown:
-                return self._finish(path, [self._issue(path, i) for i in issues], text, bom=bom)
-            return None
+        if kind is None and root is None and issues:
+            kind = doc.kind = kind_by_hint(path, text)  # a syntax error must not hide one of our files
+            if kind is None and (not explicit or self.settings.skip_unknown):
+                return None
         if kind is None or kind not in self.active_kinds:
             if explicit and not self.settings.skip_unknown and kind is None:
                 if issues and issues[0].rule == "PL001":
@@ -199,6 +198,13 @@ class Linter:
             if not issues:
                 findings.append(Context(doc, self.rules["PL007"]).report(
                     None, "the file is empty (or holds only comments)"))
+                return self._finish(path, findings, text, bom=bom)
+            # it does not parse: the rules that read raw text (secrets) still run, and a JSON
+            # file that one standard repair makes readable is linted as repaired
+            findings += self._check(doc, kind, path, unparsed=True)
+            repaired = repair_json(text, issues[0]) if fmt == "json" else None
+            if repaired is not None:
+                findings += self._repaired(path, repaired, kind, folder, findings)
             return self._finish(path, findings, text, bom=bom)
         if not isinstance(root.data, dict):
             what = {list: "a list", str: "a text"}.get(type(root.data), "a single value")
@@ -224,15 +230,38 @@ class Linter:
                 findings.append(finding)
         return self._finish(path, findings, text, doc, bom=bom)
 
-    def _check(self, doc: Document, kind: str, path: str) -> list[Finding]:
-        """The schema's and the rules' findings for a parsed document of a known kind."""
+    def _repaired(self, path: str, repaired: tuple[str, str], kind: str, folder: str | None,
+                  found: list[Finding]) -> list[Finding]:
+        """The findings of the file as one repair reads it (same length, so same positions),
+        each saying so; secrets already found in the raw text are not reported twice."""
+        text, how = repaired
+        root, issues = load_json(text)
+        if root is None or issues or not root.is_map:
+            return []
+        kind = self.settings.kind or kind_by_name(path) or kind_by_content(path, root.data) or kind
+        if kind is None:
+            return []
+        doc = Document(path=path, text=text, kind=kind, fmt="json", root=root, folder=folder)
+        out = []
+        secret_lines = {f.line for f in found if f.secret}
+        for f in self._check(doc, kind, path):
+            if f.secret and f.line in secret_lines:
+                continue
+            f.message += f" (read as if {how})"
+            f.edits, f.applicability = (), None
+            out.append(f)
+        return out
+
+    def _check(self, doc: Document, kind: str, path: str, unparsed: bool = False) -> list[Finding]:
+        """The schema's and the rules' findings for a parsed document of a known kind; with
+        `unparsed`, the findings of the rules that read the text of a file that does not parse."""
         findings: list[Finding] = []
         from_schema: list[Finding] = []
-        for binding in self.registry.schemas:
+        for binding in self.registry.schemas if not unparsed else ():
             if binding.kind == kind:
                 from_schema.extend(schema_findings(doc, binding, self.rules))
         for rule in self.rules.values():
-            if rule.check is None or (rule.kinds and kind not in rule.kinds):
+            if rule.check is None or (rule.kinds and kind not in rule.kinds) or rule.unparsed != unparsed:
                 continue
             if not self.enabled(rule, path) and rule.category != "secrets":
                 continue  # secrets rules always run: what they find is masked in every output

@@ -110,7 +110,7 @@ class _Parser:
                 if i >= len(text):
                     raise _Error(start, "unclosed object: the '{' opened here is never closed", "add '}'")
                 if text[i] == "}" and pairs:
-                    raise _Error(i - 1, "trailing comma before '}'", "remove the last comma")
+                    raise _Error(_comma_before(text, i), "trailing comma before '}'", "remove the last comma")
                 raise _Error(i, "expected a property name in double quotes",
                              "quote the key with double quotes")
             key_text, end = self.string(i)
@@ -149,7 +149,7 @@ class _Parser:
             return self.node(SEQ, items, [], start, i + 1, pointer), i + 1
         while True:
             if text[i:i + 1] == "]" and items:
-                raise _Error(i - 1, "trailing comma before ']'", "remove the last comma")
+                raise _Error(_comma_before(text, i), "trailing comma before ']'", "remove the last comma")
             if i >= len(text):
                 raise _Error(start, "unclosed array: the '[' opened here is never closed", "add ']'")
             item, i = self.value(i, join_pointer(pointer, len(items)))
@@ -164,6 +164,14 @@ class _Parser:
             if not c:
                 raise _Error(start, "unclosed array: the '[' opened here is never closed", "add ']'")
             raise _Error(i, "expected ',' or ']' after an array item (a missing comma?)", "add a comma")
+
+
+def _comma_before(text: str, i: int) -> int:
+    """The offset of the comma that precedes `i` across white space (where the error is)."""
+    j = i - 1
+    while j > 0 and text[j] in _WS:
+        j -= 1
+    return j if text[j:j + 1] == "," else i - 1
 
 
 def load_json(text: str) -> tuple[Node | None, list[ParseIssue]]:
@@ -183,3 +191,25 @@ def load_json(text: str) -> tuple[Node | None, list[ParseIssue]]:
     except RecursionError:
         return None, [ParseIssue("PL001", "the JSON nesting is too deep to read", 1, 1, 1, 1)]
     return root, parser.issues
+
+
+def repair_json(text: str, issue: ParseIssue) -> tuple[str, str] | None:
+    """One standard repair of a JSON syntax error, keeping every other character where it is
+    (so positions hold): a trailing comma becomes a space, and a missing comma takes the
+    place of a space or tab before the next member. (repaired text, what was done) or None."""
+    index = LineIndex(text)
+    offset = index.offset(issue.line, issue.column)
+    if issue.message.startswith("trailing comma"):
+        i = offset
+        if text[i:i + 1] != ",":
+            return None
+        line, _ = index.position(i)
+        return text[:i] + " " + text[i + 1:], f"the trailing comma on line {line} were not there"
+    if "(a missing comma?)" in issue.message:
+        i = offset - 1
+        while i >= 0 and text[i] in _WS:
+            if text[i] in " \t":
+                line, _ = index.position(offset)
+                return text[:i] + "," + text[i + 1:], f"a comma were written before line {line}, column {issue.column}"
+            i -= 1
+    return None

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from linter.document import split_lines
 from linter.rule import Finding, Rule
 
 _COMMENT = re.compile(r"(?:^|\s)#\s*pipelint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
@@ -29,7 +30,7 @@ def _parse(text: str) -> list[_Suppression]:
     out = []
     if "pipelint:" not in text:
         return out
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if "pipelint:" not in line:
             continue
         m = _COMMENT.search(line)

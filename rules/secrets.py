@@ -13,7 +13,8 @@ from typing import Iterator
 from linter.document import Node
 from linter.rule import Context, Finding, rule
 from linter.rules.buildspec import phases_of, variable_maps
-from linter.secrets import is_reference, redact, scan_command, scan_value, secret_name
+from linter.secrets import (is_reference, literal_secret, pattern_hits, redact, scan_command, scan_value,
+                            secret_name)
 
 
 def _sm_fix(name: str) -> str:
@@ -398,3 +399,56 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                     if text and not is_reference(text) and not text.startswith("{{resolve:"):
                         yield ctx.report(value, f"{name} of {rkey.data} is written in plain text ({redact(text)})",
                                          secret=True)
+
+
+_YAML_PAIR = re.compile(r"^[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[A-Za-z_][\w.-]*)[\"']?[ \t]*:[ \t]+"
+                        r"(?P<value>[^\s#][^\r\n]*?)[ \t]*(?:[ \t]#[^\r\n]*)?$", re.M)
+_JSON_PAIR = re.compile(r'"(?P<key>[A-Za-z_][\w.-]*)"\s*:\s*"(?P<value>(?:[^"\\\r\n]|\\.)*)"')
+
+
+@rule(id="SEC006", name="secret-in-unparsed-file", category="secrets", severity="error", unparsed=True,
+      summary="a secret in the text of a file that does not parse",
+      fix="fix the syntax error, then move the secret to Secrets Manager or Parameter Store",
+      bad="""
+          {"pipeline": {"name": "app",
+            "stages": [{"name": "Source", "actions": [{"name": "Code",
+              "configuration": {"OAuthToken": "9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2"}}]}],
+          }}""",
+      good="""
+          {"pipeline": {"name": "app",
+            "stages": [{"name": "Source", "actions": [{"name": "Code",
+              "configuration": {"OAuthToken": "{{resolve:secretsmanager:github:SecretString:token}}"}}]}],
+          }}""")
+def secret_in_unparsed_file(ctx: Context) -> Iterator[Finding]:
+    """A syntax error stops every other check, but not the secret from being committed: a
+    pipeline JSON with a trailing comma on line 67 still holds the GitHub token on line 24.
+    When a file does not parse, its text is read line by line for token formats (AWS keys,
+    GitHub and GitLab tokens, private keys...) and for literal values of secret-named keys
+    (`"DbPassword": "..."`, `API_TOKEN: ...`), with the same reference and placeholder
+    exceptions as everywhere else."""
+    text = ctx.doc.text
+    lines = ctx.doc.lines
+    taken: list[tuple[int, int]] = []
+
+    def report(start: int, end: int, what: str) -> Finding | None:
+        if end <= start or any(a < end and start < b for a, b in taken):
+            return None
+        taken.append((start, end))
+        span = (*lines.position(start), *lines.position(end))
+        return ctx.report(None, f"{what} in plain text ({redact(text[start:end])}); the file does not parse, "
+                                "so this was found in its text", secret=True, span=span)
+
+    for hit in pattern_hits(text):
+        found = report(hit.start, hit.end, hit.description[0].upper() + hit.description[1:])
+        if found:
+            yield found
+    for pattern in (_JSON_PAIR, _YAML_PAIR):
+        for m in pattern.finditer(text):
+            key, value = m.group("key"), m.group("value")
+            start, end = m.span("value")
+            if pattern is _YAML_PAIR and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                start, end, value = start + 1, end - 1, value[1:-1]
+            if literal_secret(key, value):
+                found = report(start, end, f"a literal value under the secret-named key {key}")
+                if found:
+                    yield found
