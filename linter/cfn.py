@@ -5,9 +5,10 @@ imported only when a run meets a template, and `CfnLint` is built once per run. 
 matches become findings `CFN-<id>` (`CFN-E3012`) with a category and the positions
 cfn-lint gives. cfn-lint decodes the template itself: its rules need its own node types.
 
-pipelint owns some checks, and the same problem is never reported twice:
+pipelint owns some checks, and the same problem is never reported twice (`merge`):
 - the CodePipeline rules E3700-E3703 are turned off (the pipeline rules replace them);
-- a cfn-lint match on a node that a pipelint rule already reports is dropped;
+- a cfn-lint match on a node that a pipelint rule already reports (or explains, through
+  `Finding.covers`) is dropped; so are its duplicate-key and duplicate-name findings;
 - E1001 on the `Hooks` section of a template with `Transform: AWS::CodeDeployBlueGreen` is
   dropped (cfn-lint does not know that section; rule CF101 checks it).
 Template `Metadata: cfn-lint: config:` suppressions keep working: cfn-lint reads them.
@@ -118,6 +119,29 @@ class CfnLint:
             out.append(Finding(path, line, column, end_line, end_column, rule.id, rule.name, rule.category,
                                rule.severity, str(match.message), rule.fix, pointer_of(getattr(match, "path", None))))
         return out
+
+
+def merge(ours: list[Finding], theirs: list[Finding], data: Any) -> list[Finding]:
+    """pipelint's findings and cfn-lint's, one finding per root cause:
+    - cfn-lint's finding on a node that a pipelint finding reports (or `covers`) is dropped;
+    - duplicate stage and action names are CP101's, at the name;
+    - a duplicate key is PL002's (cfn-lint reports E0000 at both keys)."""
+    claimed = {f.pointer for f in ours if f.pointer} | {p for f in ours for p in f.covers}
+    duplicates = {f.line for f in ours if f.rule == "PL002"}
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in resources.items()
+                 if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
+        if isinstance(resources, dict) else set()
+    out = list(ours)
+    for finding in theirs:
+        if finding.pointer and finding.pointer in claimed:
+            continue
+        if "not unique" in finding.message and any(finding.pointer.startswith(p) for p in pipelines):
+            continue
+        if finding.rule == "CFN-E0000" and duplicates and finding.message.startswith("Duplicate found"):
+            continue
+        out.append(finding)
+    return out
 
 
 _YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

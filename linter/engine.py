@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from linter import registry as registry_mod
+from linter.cfn import merge
 from linter.document import Document, LineIndex
 from linter.json_loader import load_json, repair_json
 from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
@@ -215,19 +216,12 @@ class Linter:
         if kind == "cloudformation":
             findings.extend(self._inline_buildspecs(doc, path))
         if kind == "cloudformation" and self._cfn_wanted(path):
-            ours = {f.pointer for f in findings if f.pointer}
-            resources = root.data.get("Resources") if isinstance(root.data, dict) else None
-            pipelines = {f"/Resources/{k}/Properties/Stages" for k, v in resources.items()
-                         if isinstance(v, dict) and v.get("Type") == "AWS::CodePipeline::Pipeline"} \
-                if isinstance(resources, dict) else set()
-            for finding in self.cfn().findings(path, text, root.data, fmt):
+            cfn = self.cfn()
+            theirs = cfn.findings(path, text, root.data, fmt)
+            for finding in theirs:
                 if finding.rule not in self.rules:
-                    self.rules[finding.rule] = self.cfn().meta[finding.rule]
-                if finding.pointer in ours:
-                    continue  # pipelint's own finding on that node wins
-                if "not unique" in finding.message and any(finding.pointer.startswith(p) for p in pipelines):
-                    continue  # duplicate stage and action names: CP101 reports them, at the name
-                findings.append(finding)
+                    self.rules[finding.rule] = cfn.meta.get(finding.rule) or self.rules["CF001"]
+            findings = merge(findings, theirs, root.data)
         return self._finish(path, findings, text, doc, bom=bom)
 
     def _repaired(self, path: str, repaired: tuple[str, str], kind: str, folder: str | None,

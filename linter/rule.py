@@ -50,6 +50,7 @@ class Finding:
     edits: tuple[Edit, ...] = ()
     applicability: str | None = None   # "safe" or "unsafe" when there are edits
     secret: bool = False               # the span holds a secret: reporters mask it
+    covers: tuple[str, ...] = ()       # more pointers whose cfn-lint findings this one explains
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line, self.column, self.rule, self.message)

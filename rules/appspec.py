@@ -656,7 +656,7 @@ def hook_timeout(ctx: Context) -> Iterator[Finding]:
             if node is None:
                 continue
             value = node.data
-            if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+            if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18 and int(value) > 0:
                 yield ctx.report(node, f"timeout is the text '{value}': the 1.x agent reads it, the 2.x agent "
                                        "rejects a quoted timeout", severity="warning",
                                  fix=f"write timeout: {int(value)}", edits=[ctx.replace_value(node, int(value))])
@@ -1006,7 +1006,8 @@ def invalid_acl_or_context(ctx: Context) -> Iterator[Finding]:
         rng = context.get("range")
         if rng is not None and isinstance(rng.data, str):
             m = _RANGE.match(rng.data.strip())
-            if not m or (m.group(3) and int(m.group(3)) < int(m.group(1))) or not _categories_ok(rng.data):
+            if not m or (m.group(3) and len(m.group(3) + m.group(1)) <= 36 and int(m.group(3)) < int(m.group(1))) \
+                    or not _categories_ok(rng.data):
                 yield ctx.report(rng, f"invalid SELinux range '{rng.data}': expected sN[-sM][:cX[.cY],...] with "
                                       "the high level not below the low one, categories up to c1023, "
                                       "ranges in increasing order and no category twice")
@@ -1110,7 +1111,7 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
         _, lb = _either(props, "LoadBalancerInfo")
         _, port = _either(lb, "ContainerPort")
         if port is not None and isinstance(port.data, str):
-            if port.data.strip().isdigit() and 1 <= int(port.data) <= 65535:
+            if port.data.strip().isdigit() and len(port.data.strip()) <= 5 and 1 <= int(port.data) <= 65535:
                 yield ctx.report(port, f"ContainerPort is the text \"{port.data}\"; CodeDeploy documents a number",
                                  severity="warning", fix=f"write ContainerPort: {int(port.data)}",
                                  edits=[ctx.replace_value(port, int(port.data))])
@@ -1172,7 +1173,7 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
             text = str(node.data).strip()
             if "${" in text or "{{" in text or text.startswith("<"):
                 continue
-            if not re.fullmatch(r"[1-9]\d*", text):
+            if not re.fullmatch(r"[1-9]\d{0,17}", text):
                 yield ctx.report(node, f"{name} '{text}' is not a published version number")
             else:
                 versions[name] = (int(text), node)

@@ -6,9 +6,10 @@ CF101 validates the `Hooks` section of templates with `Transform: AWS::CodeDeplo
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
-from linter.rule import Context, Finding, declare, rule
+from linter.rule import Context, Edit, Finding, declare, rule
 from linter.rules.appspec import ECS_EVENTS
 from linter.suggest import did_you_mean
 
@@ -141,3 +142,68 @@ def _application(ctx: Context, app, types: dict[str, str]) -> Iterator[Finding]:
                              f"{route}.LogicalID", ctx, types)
     yield from _refs(routing.get("TargetGroups"), "AWS::ElasticLoadBalancingV2::TargetGroup", 2, "TargetGroups",
                      ctx, types)
+
+
+# An intrinsic function written as plain text: the `!` of the short form is missing. Each
+# pattern asks for what the function's argument looks like, so prose ("Join the cluster")
+# does not match.
+_BANGLESS = re.compile(
+    r"(?P<fn>Sub)\s+\S*\$\{[^}]+\}.*"
+    r"|(?P<fn2>Ref)\s+(?:AWS::)?[A-Za-z][A-Za-z0-9]*"
+    r"|(?P<fn3>GetAtt)\s+[A-Za-z][A-Za-z0-9]*\.[A-Za-z][\w.]*"
+    r"|(?P<fn4>Join|Select|Split|If|Equals|FindInMap|Cidr|And|Or|Not)\s+\[.*\]"
+    r"|(?P<fn5>ImportValue|Base64|GetAZs)\s+!\w+.*", re.S)
+_PROSE_KEYS = frozenset({"Description", "AlarmDescription", "ConstraintDescription", "Metadata", "Comment"})
+
+
+@rule(id="CF102", name="intrinsic-without-bang", category="reference", severity="error",
+      kinds=("cloudformation",),
+      summary="an intrinsic function written as plain text, without the `!` of its short form",
+      fix="write the short form with its `!` (`!Sub '...'`), or the long form (`Fn::Sub: '...'`)",
+      bad="""
+          AWSTemplateFormatVersion: "2010-09-09"
+          Resources:
+            Topic:
+              Type: AWS::SNS::Topic
+              Properties:
+                TopicName: Sub '${AWS::StackName}-alerts'""",
+      good="""
+          AWSTemplateFormatVersion: "2010-09-09"
+          Resources:
+            Topic:
+              Type: AWS::SNS::Topic
+              Properties:
+                TopicName: !Sub '${AWS::StackName}-alerts'""")
+def intrinsic_without_bang(ctx: Context) -> Iterator[Finding]:
+    """`TopicName: Sub '${AWS::StackName}-alerts'` is the text "Sub '${AWS::StackName}-alerts'",
+    not a substitution: CloudFormation passes it on as it is, and cfn-lint reports what
+    follows from it (a `${}` outside Fn::Sub, a value of the wrong type or pattern), two or
+    three findings for one missing character. This rule names the cause once, and those
+    findings on the same value are dropped."""
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    for _, resource in resources.items() if resources is not None and resources.is_map else ():
+        props = resource.get("Properties") if resource.is_map else None
+        if props is None:
+            continue
+        stack = [(props, None)]
+        while stack:
+            node, parent = stack.pop()
+            if node.is_map:
+                stack.extend((v, node) for k, v in node.items() if str(k.data) not in _PROSE_KEYS)
+            elif node.is_seq:
+                stack.extend((v, node) for v in node.value)
+            elif node.is_plain_scalar and isinstance(node.data, str):
+                m = _BANGLESS.fullmatch(node.data.strip())
+                if m:
+                    fn = next(g for g in m.groups() if g and g[0].isupper() and " " not in g)
+                    long = fn if fn == "Ref" else f"Fn::{fn}"
+                    finding = ctx.report(node, f"'{fn} ...' is plain text, not the function {long}: the '!' of "
+                                               f"!{fn} is missing", fix=f"write !{fn} ...",
+                                         edits=[Edit(*_offsets(ctx, node), "!")], safe=False)
+                    finding.covers = (node.pointer,) + ((parent.pointer,) if parent is not None else ())
+                    yield finding
+
+
+def _offsets(ctx: Context, node) -> tuple[int, int]:  # noqa: ANN001
+    start = ctx.doc.lines.offset(node.line, node.column)
+    return start, start

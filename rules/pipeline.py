@@ -231,7 +231,8 @@ def invalid_run_order(ctx: Context) -> Iterator[Finding]:
             if node is None or not node.is_scalar or node.data is None:
                 continue
             value = node.data
-            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())) \
+            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit()
+                                                                          and len(value) <= 3)) \
                     or not 1 <= int(value) <= 999:
                 yield ctx.report(node, f"runOrder {value!r} of {action.label} is not a whole number from 1 to 999")
 

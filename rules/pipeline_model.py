@@ -152,7 +152,8 @@ def _action(node: Node, stage: Stage, index: int) -> Action:
     run_order = None
     if run_order_node is not None and run_order_node.is_scalar:
         try:
-            run_order = int(str(run_order_node.data))
+            text = str(run_order_node.data)
+            run_order = int(text) if len(text) <= 18 else None
         except ValueError:
             run_order = None
     return Action(node=node, name=_value(f("name")), category=t("category"), owner=t("owner"),

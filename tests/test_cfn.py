@@ -113,3 +113,10 @@ def test_selecting_one_cfn_lint_check() -> None:
     only = lint(BAD_TYPE, path="t.yaml", kind="cloudformation", select=["CFN-E3012"])
     assert [f.rule for f in only] == ["CFN-E3012"]
     assert lint(BAD_TYPE, path="t.yaml", kind="cloudformation", select=["IAM"]) == []
+
+
+def test_one_root_cause_one_finding() -> None:
+    duplicate = BAD_TYPE.replace("BucketName: [not, a, string]", "BucketName: a\n      BucketName: b")
+    assert [f.rule for f in lint(duplicate, path="t.yaml")] == ["PL002"], "not also CFN-E0000 at both keys"
+    missing_bang = BAD_TYPE.replace("BucketName: [not, a, string]", "BucketName:\n        - Sub '${AWS::StackName}-b'")
+    assert [f.rule for f in lint(missing_bang, path="t.yaml")] == ["CF102"], "not also CFN-E1029 and CFN-E3012"
