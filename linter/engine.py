@@ -290,6 +290,10 @@ class Linter:
                 continue  # a file path, an S3 ARN, or an intrinsic function
             inner_root, issues = _load_yaml(node.data)
             inner = Document(path=path, text=node.data, kind="buildspec", fmt="yaml", root=inner_root)
+            env = resource.get("Properties").get("Environment")
+            image = env.get("Image") if env is not None and env.is_map else None
+            if image is not None and isinstance(image.data, str):
+                inner.cache["codebuild-image"] = image.data  # the runtimes the buildspec can pick
             if inner_root is None or not inner_root.is_map or "version" not in inner_root:
                 continue
             block = node.style in ("|", ">")
