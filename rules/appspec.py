@@ -1203,7 +1203,11 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     """Hook `location`s and `files` `source`s are relative to the revision root, the folder
     that holds the AppSpec. A path that does not exist fails the deployment at that point
     ("Script does not exist at specified location"). Checked only for a file on disk, not
-    for standard input; templated paths are skipped."""
+    for standard input; templated paths are skipped. When none of the files it names is
+    there (and none is a near miss of a file that is), the revision is assembled elsewhere,
+    by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
+    nothing is checked. (The repository view will find the revision root from the
+    buildspec that packages it.)"""
     if platform(ctx.root) != EC2 or ctx.doc.folder is None:
         return
     paths: list[Node] = []
@@ -1213,18 +1217,28 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
             if node is not None:
                 paths.append(node)
     paths += [e.get("source") for e in _files(ctx) if e.get("source") is not None]
-    nearby: list[str] | None = None
+    named: list[tuple[Node, str]] = []
     for node in paths:
         if not isinstance(node.data, str):
             continue
         rel = node.data.strip().replace("\\", "/").lstrip("/")
-        if not rel or rel == "." or any(t in rel for t in ("$", "{{", "%", "*")):
-            continue
-        if ctx.file_exists(rel):
-            continue
-        if nearby is None:
-            nearby = ctx.nearby_paths()
-        guess = did_you_mean(rel, nearby, cutoff=0.8) if nearby else None
+        if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")):
+            named.append((node, rel))
+    missing = [(node, rel) for node, rel in named if not ctx.file_exists(rel)]
+    if not missing:
+        return
+    nearby = ctx.nearby_paths()
+    guesses = {rel: did_you_mean(rel, nearby, cutoff=0.8) if nearby else None for _, rel in missing}
+    if len(missing) == len(named) and not any(guesses.values()):
+        # nothing it names is here: the revision is put together elsewhere (a build step, or
+        # an AppSpec kept in a subfolder and copied to the root), so nothing can be checked
+        node, rel = missing[0]
+        yield ctx.report(node, f"none of the {len(named)} files this AppSpec names is beside it (first: '{rel}'): "
+                               "the revision is assembled elsewhere, so they were not checked",
+                         severity="info", fix="nothing to do if a build step assembles the revision; else fix the paths")
+        return
+    for node, rel in missing:
+        guess = guesses[rel]
         hint = f"; did you mean '{guess}'?" if guess else ""
         yield ctx.report(node, f"'{rel}' does not exist beside the AppSpec{hint}",
                          fix=f"write '{guess}'" if guess else None)
