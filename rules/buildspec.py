@@ -873,3 +873,98 @@ def multiple_batch_types(ctx: Context) -> Iterator[Finding]:
                                                           "build-fanout")]
     for extra in kinds[1:]:
         yield ctx.report(extra, f"the batch already has {kinds[0].data}; a batch build has one type")
+
+
+_COMMAND_WORDS = frozenset("""
+    echo printf npm npx yarn pnpm node pip pip3 python python3 pytest aws sam cdk terraform docker
+    cd export mkdir cp mv rm ls cat make go mvn gradle ./gradlew ./mvnw sh bash source git curl wget
+    chmod chown zip unzip tar sed awk grep apt-get apt yum dnf apk kubectl helm dotnet java composer
+    php bundle ruby gem cargo rustc sudo if for while set unset test touch find xargs jq envsubst
+""".split())
+_KEY_LIKE = re.compile(r"[A-Za-z][\w.-]*:(?!//)(?:\S|$)")
+_CONTINUES = ("\\", "|", "&&", "||", ",", "(", "{", "[", "-")
+
+
+def _file_lists(ctx: Context) -> Iterator[tuple[str, Node]]:
+    root = ctx.root
+    artifacts = _map(root, "artifacts")
+    holders = [("artifacts.files", _map(root, "artifacts"))]
+    secondary = _map(artifacts, "secondary-artifacts")
+    holders += [(f"secondary artifact {k.data}", v) for k, v in secondary.items()] if secondary else []
+    reports = _map(root, "reports")
+    holders += [(f"report {k.data}", v) for k, v in reports.items()] if reports else []
+    for label, holder in holders:
+        files = holder.get("files") if holder is not None and holder.is_map else None
+        if files is not None and files.is_seq:
+            yield label, files
+    cache = _map(root, "cache")
+    paths = cache.get("paths") if cache is not None else None
+    if paths is not None and paths.is_seq:
+        yield "cache.paths", paths
+
+
+@rule(id="BS121", name="folded-list-item", category="schema", severity="warning", kinds=KIND,
+      summary="a command or file-list item that runs on into the next line, which YAML joins with a space",
+      fix="start the next line with '- ' (its own item), indent a key under its parent, or use '|' for one multi-line command",
+      bad="""
+          version: 0.2
+          phases:
+            build:
+              commands:
+                - echo building
+                  npm run build
+          artifacts:
+            files:
+              - security-report.json
+                base-directory:build""",
+      good="""
+          version: 0.2
+          phases:
+            build:
+              commands:
+                - echo building
+                - npm run build
+          artifacts:
+            files:
+              - security-report.json
+            base-directory: build""")
+def folded_list_item(ctx: Context) -> Iterator[Finding]:
+    """A plain (unquoted) YAML scalar may run over several lines: YAML joins them with a
+    single space. In a `commands` list a forgotten `- ` turns two commands into one
+    (`echo building npm run build` prints a line and builds nothing); in a `files` list a
+    misindented `base-directory:build` becomes part of the file name, and base-directory is
+    never set. Wrapping a long command's arguments onto the next line is left alone; what is
+    reported is a next line that starts a command of its own, looks like a key, or continues
+    a file name (which never holds a space)."""
+    items: list[tuple[str, Node]] = []
+    for name, phase in phases_of(ctx):
+        for key in ("commands", "finally"):
+            commands = phase.get(key)
+            items += [("command", n) for n in commands.value] if commands is not None and commands.is_seq else []
+    for label, files in _file_lists(ctx):
+        items += [(label, n) for n in files.value]
+    lines = ctx.doc.lines
+    for what, node in items:
+        if not node.is_plain_scalar or not isinstance(node.data, str) or node.end_line <= node.line:
+            continue
+        first = lines.line_text(node.line)[node.column - 1:].rstrip()
+        nxt = lines.line_text(node.line + 1)
+        rest = nxt.strip()
+        if not rest or rest.startswith("#"):
+            continue
+        word = rest.split()[0]
+        key_like = bool(_KEY_LIKE.match(rest))
+        if what == "command" and not key_like and (word not in _COMMAND_WORDS or first.endswith(_CONTINUES)):
+            continue  # a long command wrapped on purpose
+        if key_like:
+            fix = f"write '{rest.split(':', 1)[0]}: {rest.split(':', 1)[1].strip()}' at its parent's indentation" \
+                if what != "command" else "start the line with '- ' to make it its own command"
+        elif what == "command":
+            fix = "start the line with '- ' to make it its own command, or use '|' for one multi-line command"
+        else:
+            fix = "start the line with '- ' to make it its own file pattern"
+        col = len(nxt) - len(nxt.lstrip()) + 1
+        joined = node.data if len(node.data) <= 80 else node.data[:77] + "..."
+        yield ctx.report(node, f"line {node.line + 1} continues the {what if what == 'command' else 'item of ' + what} "
+                               f"above: YAML joins them into one, '{joined}'", fix=fix,
+                         span=(node.line + 1, col, node.line + 1, col + len(rest)))
