@@ -34,6 +34,8 @@ def _schema_for(doc: Document) -> tuple[str, str] | None:
 SCHEMAS = [SchemaBinding(kind="pipeline", schema=_schema_for, unknown="CP001", required="CP002",
                          type="CP003", value="CP004")]
 
+OWNERS = ("AWS", "ThirdParty", "Custom")
+
 # (category, owner, provider) -> ((min inputs, max inputs), (min outputs, max outputs))
 ARTIFACTS: dict[tuple[str, str, str], tuple[tuple[int, int], tuple[int, int]]] = {
     **{("Source", "AWS", p): ((0, 0), (1, 1)) for p in ("S3", "CodeCommit", "ECR", "CodeStarSourceConnection")},
@@ -306,7 +308,8 @@ def invalid_action_type(ctx: Context) -> Iterator[Finding]:
     """For owner AWS the providers of each category form a closed list (CodeBuild builds and
     tests, CodeDeploy deploys, ...). ThirdParty and Custom providers have open names
     (custom action types are registered by their owners), so an unknown one is at most an
-    info (CP112)."""
+    info (CP109). The owner itself is one of AWS, ThirdParty and Custom; in a template, where
+    cfn-lint's resource schema does not say so, this rule checks it (`Owner: Jenkins`)."""
     for pipeline in pipelines(ctx.doc):
         for action in pipeline.actions:
             category, owner, provider = _known(action.category), _known(action.owner), _known(action.provider)
@@ -314,6 +317,14 @@ def invalid_action_type(ctx: Context) -> Iterator[Finding]:
                 guess = did_you_mean(category, CATEGORIES)
                 yield ctx.report(action.category.node, f"unknown action category '{category}'"
                                  + (f"; did you mean '{guess}'?" if guess else f" ({', '.join(CATEGORIES)})"))
+                continue
+            if pipeline.source == "template" and owner is not None and owner not in OWNERS:
+                # (JSON declarations: the schema's CP004; cfn-lint's resource schema leaves Owner open)
+                guess = did_you_mean(owner, OWNERS)
+                hint = f"; did you mean '{guess}'?" if guess else \
+                    f" ({', '.join(OWNERS)}; a Jenkins or other self-registered action is Custom)"
+                yield ctx.report(action.owner.node, f"unknown action owner '{owner}'{hint}",
+                                 fix="write Owner: AWS, ThirdParty or Custom")
                 continue
             if owner != "AWS" or category is None or provider is None:
                 continue
@@ -548,6 +559,105 @@ def v2_feature_on_v1(ctx: Context) -> Iterator[Finding]:
                                                        "this one is V1")
 
 
+_CODEDEPLOY_TEMPLATE = """
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      App:
+        Type: AWS::CodeDeploy::Application
+        Properties: {ComputePlatform: ECS}
+      Group:
+        Type: AWS::CodeDeploy::DeploymentGroup
+        Properties:
+          ApplicationName: !Ref App
+          ServiceRoleArn: arn:aws:iam::123456789012:role/codedeploy
+          DeploymentStyle: {DeploymentType: BLUE_GREEN, DeploymentOption: WITH_TRAFFIC_CONTROL}
+          ECSServices: [{ClusterName: prod, ServiceName: web}]
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Code
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: "1"}
+                  Configuration: {S3Bucket: src, S3ObjectKey: app.zip}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Deploy
+              Actions:
+                - Name: Web
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CodeDeploy, Version: "1"}
+                  Configuration: {ApplicationName: !Ref App, DeploymentGroupName: !Ref Group}
+                  InputArtifacts: [{Name: Src}]"""
+
+
+@rule(id="CP111", name="codedeploy-action-for-ecs", category="schema", severity="error", kinds=("cloudformation",),
+      summary="a CodeDeploy action whose deployment group in the template is an ECS (blue/green) group",
+      fix="use the CodeDeployToECS provider, with TaskDefinitionTemplateArtifact and AppSpecTemplateArtifact",
+      bad=_CODEDEPLOY_TEMPLATE,
+      good=_CODEDEPLOY_TEMPLATE.replace(
+          "Provider: CodeDeploy, Version: \"1\"}\n                  Configuration: {ApplicationName: !Ref App, "
+          "DeploymentGroupName: !Ref Group}",
+          "Provider: CodeDeployToECS, Version: \"1\"}\n                  Configuration: {ApplicationName: !Ref App, "
+          "DeploymentGroupName: !Ref Group, TaskDefinitionTemplateArtifact: Src, AppSpecTemplateArtifact: Src}"))
+def codedeploy_action_for_ecs(ctx: Context) -> Iterator[Finding]:
+    """CodePipeline's `CodeDeploy` provider deploys EC2/On-Premises and Lambda revisions. An
+    ECS deployment group (an application with ComputePlatform ECS, or a group with
+    ECSServices, always blue/green) is deployed by the `CodeDeployToECS` provider, which
+    reads the task definition and AppSpec templates from artifacts; a `CodeDeploy` action
+    on it fails when it runs."""
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    if resources is None or not resources.is_map:
+        return
+    by_id = {str(k.data): v for k, v in resources.items() if v.is_map}
+    groups = {lid: r for lid, r in by_id.items() if _type(r) == "AWS::CodeDeploy::DeploymentGroup"}
+    if not groups:
+        return
+    named = {str(_prop(r, "DeploymentGroupName").data): lid for lid, r in groups.items()
+             if _prop(r, "DeploymentGroupName") is not None and isinstance(_prop(r, "DeploymentGroupName").data, str)}
+    for pipeline in pipelines(ctx.doc):
+        for action in pipeline.actions:
+            if not action.type_is(category="Deploy", provider="CodeDeploy"):
+                continue
+            node = action.config("DeploymentGroupName")
+            target = _ref(node) if node is not None else None
+            lid = target if target in groups else named.get(str(node.data)) if node is not None and node.is_scalar else None
+            if lid is None or not _is_ecs(groups[lid], by_id):
+                continue
+            yield ctx.report(action.provider.node, f"{action.label} deploys with the CodeDeploy provider to {lid}, an "
+                                                   "ECS deployment group: ECS blue/green deployments need the "
+                                                   "CodeDeployToECS provider")
+
+
+def _type(resource: Node) -> str | None:
+    node = resource.get("Type")
+    return str(node.data) if node is not None and node.is_scalar else None
+
+
+def _prop(resource: Node, key: str) -> Node | None:
+    props = resource.get("Properties")
+    return props.get(key) if props is not None and props.is_map else None
+
+
+def _ref(node: Node) -> str | None:
+    if node.is_map and isinstance(node.data, dict) and isinstance(node.data.get("Ref"), str):
+        return node.data["Ref"]
+    return None
+
+
+def _is_ecs(group: Node, by_id: dict[str, Node]) -> bool:
+    if _prop(group, "ECSServices") is not None:
+        return True
+    app = _prop(group, "ApplicationName")
+    lid = _ref(app) if app is not None else None
+    if lid is None and app is not None and app.is_scalar:
+        lid = next((k for k, r in by_id.items() if _type(r) == "AWS::CodeDeploy::Application"
+                    and _prop(r, "ApplicationName") is not None and _prop(r, "ApplicationName").data == app.data), None)
+    platform = _prop(by_id[lid], "ComputePlatform") if lid in by_id else None
+    return platform is not None and platform.data == "ECS"
+
+
 @rule(id="CP109", name="unknown-provider", category="schema", severity="info", kinds=KINDS,
       summary="a ThirdParty or Custom provider pipelint does not know",
       fix="nothing to do if the custom action type is registered in the account",
@@ -756,7 +866,10 @@ def production_without_approval(ctx: Context) -> Iterator[Finding]:
     """A stage or deploy action whose name says production (by default containing `prod`,
     `production` or `live` as a word; configurable with
     `[tool.pipelint.rules.CP206] patterns = [...]`) should run only after a person approves:
-    a Manual approval action in an earlier stage, or earlier in the same stage."""
+    a Manual approval action in an earlier stage, or earlier in the same stage. Deploy
+    actions count, and so do CodeBuild and Lambda invoke actions where the stage (or the
+    action) is named for deploying or releasing to production (`Deploy-Prod` running
+    `cdk deploy` in CodeBuild)."""
     words = [str(p).lower() for p in ctx.options.get("patterns", [])]
     pattern = re.compile(r"(^|[^a-z])(" + "|".join(map(re.escape, words)) + r")([^a-z]|$)") if words else None
     if pattern is None:
@@ -766,15 +879,26 @@ def production_without_approval(ctx: Context) -> Iterator[Finding]:
         for stage in pipeline.stages:
             stage_prod = bool(stage.name and stage.name.text and pattern.search(_words(stage.name.text)))
             for action in stage.actions:
-                if not action.type_is(category="Deploy"):
+                named = bool(action.name and action.name.text and pattern.search(_words(action.name.text)))
+                if action.type_is(category="Deploy"):
+                    prod = stage_prod or named
+                elif action.type_is(category="Build", provider="CodeBuild") or \
+                        action.type_is(category="Invoke", provider="Lambda"):
+                    # a CodeBuild project or a Lambda function that deploys: a production stage,
+                    # or an action named for deploying to production
+                    prod = stage_prod and _DEPLOY_WORDS.search(_words(stage.name.text or "")) is not None or \
+                        named and _DEPLOY_WORDS.search(_words(action.name.text)) is not None
+                else:
                     continue
-                prod = stage_prod or bool(action.name and action.name.text and pattern.search(_words(action.name.text)))
                 if not prod or any(_runs_before(a, action) for a in approvals):
                     continue
                 where = stage.name.node if stage_prod and stage.name else (action.name.node if action.name else action.node)
                 yield ctx.report(where, f"{action.label} deploys to production ({stage.label}) with no manual "
                                         "approval before it")
                 break
+
+
+_DEPLOY_WORDS = re.compile(r"(^|[^a-z])(deploy|deployment|release|promote|rollout|publish|apply|cdk|sam|terraform)")
 
 
 def _words(name: str) -> str:
