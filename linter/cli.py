@@ -20,7 +20,7 @@ from linter.registry import RegistryError
 from linter.reporters import FORMATS, Report, printable
 from linter.reporters.text import COLORS
 from linter.rule import SEVERITIES
-from linter.run import Options, run, settings_for
+from linter.run import Options, cache_for, run, settings_for
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -64,6 +64,8 @@ def check(
     config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: .pipelint.toml or pyproject.toml [tool.pipelint], searched upward)."),
     skip_unknown: bool = typer.Option(False, "--skip-unknown", help="Skip files of no known kind silently, even when named (the pre-commit hook sets this)."),
     color: str = typer.Option("auto", "--color", help="Colour in text output: auto (FORCE_COLOR, NO_COLOR, a terminal), always or never."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes for large runs (default: the number of cores; 1: none)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache (.pipelint_cache/)."),
 ) -> None:
     """Lint files and folders."""
     if format not in FORMATS:
@@ -74,6 +76,8 @@ def check(
         raise _fail(f"--fail-on takes error, warning or info, not '{fail_on}'")
     if color not in COLORS:
         raise _fail(f"--color takes auto, always or never, not '{color}'")
+    if jobs is not None and jobs < 1:
+        raise _fail("--jobs takes a whole number from 1")
     if fix and diff:
         raise _fail("--fix and --diff do not go together: --diff shows the fixes, --fix applies them")
     if diff and format != "text" and not output:
@@ -89,7 +93,11 @@ def check(
         raise _fail(str(exc)) from None
     options = Options(paths=paths, fix=fix, diff=diff, stdin_filename=stdin_filename,
                       stdin=sys.stdin.buffer.read() if "-" in paths else None)
-    report = run(options, settings)
+    from linter.engine import Linter
+
+    linter = Linter(settings)
+    cache = None if no_cache or fix or diff else cache_for(settings, linter)
+    report = run(options, settings, linter, jobs=jobs or os.cpu_count() or 1, cache=cache)
     threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
     for line in report.problems:
         typer.echo(f"pipelint: error: {printable(line)}", err=True)

@@ -29,7 +29,7 @@ from linter.rule import SEVERITIES
 from linter.suggest import did_you_mean
 
 KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules", "cfn-lint",
-        "max-file-size")
+        "max-file-size", "time-limit")
 CFN_KEYS = ("regions", "ignore")
 FILES = (".pipelint.toml", "pyproject.toml")
 
@@ -51,6 +51,7 @@ class Config:
     cfn_regions: list[str] = field(default_factory=list)
     cfn_ignore: list[str] = field(default_factory=list)
     max_file_size: int | None = None
+    time_limit: float | None = None
 
     @property
     def folder(self) -> str | None:
@@ -136,6 +137,10 @@ def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where} must be a number of bytes (e.g. 10485760 for 10 MB)")
             config.max_file_size = value
+        elif key == "time-limit":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f"{where} must be a number of seconds (0: no limit)")
+            config.time_limit = float(value)
         elif key == "cfn-lint":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where} must be a table: regions = [...], ignore = [...]")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
+import signal
+import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from linter import registry as registry_mod
 from linter.cfn import merge
@@ -42,6 +45,7 @@ class Settings:
     root: str | None = None  # the folder exclude and per-file-ignores patterns are relative to
                              # (the config file's); None: the current folder
     max_file_size: int = 10 * 1024 * 1024                    # bytes; larger files are not parsed
+    time_limit: float = 60.0                                 # seconds for one file's checks (0: none)
 
 
 @dataclass
@@ -53,6 +57,7 @@ class FileResult:
     text: str | None = None                                   # the decoded text (None: unreadable)
     masks: list[tuple[int, int]] = field(default_factory=list)  # character spans holding secrets
     bom: bool = False
+    volatile: bool = False   # depends on more than the file's bytes (other files, time): never cached
 
     def masked_text(self) -> str | None:
         return mask_text(self.text, self.masks) if self.text is not None else None
@@ -142,7 +147,10 @@ class Linter:
         `folder` is where the file lies on disk, for the rules that check the files it
         names (None for stdin: those checks are skipped)."""
         try:
-            return self._lint(path, data, explicit, folder)
+            with time_limit(self.settings.time_limit):
+                return self._lint(path, data, explicit, folder)
+        except TimeBudget:
+            return self._over_time(path, data, "none of its findings are reported")
         except Exception as exc:  # never let one file stop the run, never show a traceback
             where = traceback.extract_tb(exc.__traceback__)[-1]
             rule = self.rules["PL005"]
@@ -150,7 +158,17 @@ class Linter:
             message = redact_tokens(f"internal error while linting this file: {type(exc).__name__}: {exc} "
                                     f"(at {os.path.basename(where.filename)}:{where.lineno}); please report it")
             return FileResult(path, [Finding(path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
-                                             message, rule.fix)], text, raw_masks(text or ""))
+                                             message, rule.fix)], text, raw_masks(text or ""), volatile=True)
+
+    def _over_time(self, path: str, data: bytes, what: str) -> FileResult:
+        text, _ = decode(data)
+        return FileResult(path, [self._time_finding(path, what)], text, raw_masks(text or ""), volatile=True)
+
+    def _time_finding(self, path: str, what: str) -> Finding:
+        rule = self.rules["PL011"]
+        return Finding(path, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
+                       f"the checks of this file ran past the time limit of {self.settings.time_limit:g} s and "
+                       f"were stopped: {what}", rule.fix)
 
     def _issue(self, path: str, issue: ParseIssue) -> Finding:
         rule = self.rules[issue.rule]
@@ -217,7 +235,11 @@ class Linter:
             findings.extend(self._inline_buildspecs(doc, path))
         if kind == "cloudformation" and self._cfn_wanted(path):
             cfn = self.cfn()
-            theirs = cfn.findings(path, text, root.data, fmt)
+            try:
+                theirs = cfn.findings(path, text, root.data, fmt)
+            except TimeBudget:  # keep pipelint's own findings; say what did not run
+                theirs = [self._time_finding(path, "cfn-lint's checks did not finish (pipelint's own rules ran)")]
+                doc.cache["volatile"] = True
             for finding in theirs:
                 if finding.rule not in self.rules:
                     self.rules[finding.rule] = cfn.meta.get(finding.rule) or self.rules["CF001"]
@@ -340,7 +362,8 @@ class Linter:
             if override:
                 finding.severity = override
         findings.sort(key=Finding.sort_key)
-        return FileResult(path, findings, text, masks, bom)
+        volatile = doc is not None and bool(doc.cache.get("volatile")) or any(f.rule == "PL005" for f in findings)
+        return FileResult(path, findings, text, masks, bom, volatile)
 
     # -- many files -------------------------------------------------------------
     def discover(self, paths: Iterable[str]) -> Iterable[tuple[str, bool]]:
@@ -360,6 +383,32 @@ class Linter:
             else:
                 if not self.excluded(_rel(path)):
                     yield path, True
+
+
+class TimeBudget(BaseException):
+    """Raised in the middle of a file's checks when its time limit is up (a BaseException,
+    so that no rule's `except Exception` swallows it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeBudget after `seconds` (0: no limit). Works where SIGALRM does (POSIX, the
+    main thread: the command line and its worker processes); elsewhere there is no limit."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _size(n: int) -> str:

@@ -19,7 +19,7 @@ from linter.schema_findings import SchemaBinding
 
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
-           "buildspec": "linter.rules.buildspec",
+           "buildspec": "linter.rules.buildspec", "codebuild": "linter.rules.codebuild",
            "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "secrets": "linter.rules.secrets"}
 
@@ -33,8 +33,10 @@ class Registry:
     rules: dict[str, Rule] = field(default_factory=dict)
     schemas: list[SchemaBinding] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)
+    modules: list[ModuleType] = field(default_factory=list)
 
     def add_pack(self, label: str, module: ModuleType) -> None:
+        self.modules.append(module)
         for value in vars(module).values():
             if isinstance(value, Rule):
                 if value.id in self.rules and self.rules[value.id] is not value:

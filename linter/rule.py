@@ -159,6 +159,7 @@ class Context:
         folder = self.doc.folder
         if folder is None:
             return None
+        self.doc.cache["volatile"] = True  # the result depends on other files: never cached
         return os.path.exists(os.path.join(folder, relative))
 
     def nearby_paths(self, limit: int = 5000) -> list[str]:
@@ -166,6 +167,7 @@ class Context:
         folder = self.doc.folder
         if folder is None:
             return []
+        self.doc.cache["volatile"] = True
         found: list[str] = []
         for current, dirs, files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv", "__pycache__"))

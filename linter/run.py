@@ -8,15 +8,19 @@ collected in `Report.problems`, and the caller decides how to show them.
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 import stat
 from dataclasses import dataclass, field
+from typing import Iterator
 
+from linter.cache import Cache, cache_folder, cfn_lint_version, code_fingerprint, finding_from_json, finding_to_json
 from linter.config import Config, ConfigError, find_config, load_config
-from linter.engine import FileResult, Linter, Settings
+from linter.engine import FileResult, Linter, Settings, decode
 from linter.fixes import encode, fix, unified_diff, write_atomic
 from linter.reporters import Report, display_path
-from linter.rule import Finding
+from linter.rule import Finding, Rule
 
 
 @dataclass
@@ -62,7 +66,22 @@ def settings_for(kind: str | None = None, select: list[str] | None = None, ignor
     )
     if cfg is not None and cfg.max_file_size:
         settings.max_file_size = cfg.max_file_size
+    if cfg is not None and cfg.time_limit is not None:
+        settings.time_limit = cfg.time_limit
     return settings, cfg
+
+
+def cache_for(settings: Settings, linter: Linter) -> Cache:
+    """The cache of a run with these settings (its folder, and the part of every key that
+    the code, cfn-lint's version and the settings give)."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    context = hashlib.sha256("\0".join((
+        code_fingerprint(linter.registry.modules), cfn_lint_version(),
+        json.dumps(asdict(settings), sort_keys=True, default=str))).encode()).hexdigest()
+    return Cache(cache_folder(settings.root), context)
 
 
 def read_regular(path: str) -> bytes:
@@ -102,50 +121,207 @@ def _what(mode: int) -> str:
     return "not a regular file"
 
 
-def run(options: Options, settings: Settings, linter: Linter | None = None) -> Report:
+@dataclass
+class Outcome:
+    """What linting (and fixing) one file gives the report: picklable, so a worker process
+    can send it back."""
+
+    display: str
+    result: FileResult | None = None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fixed: int = 0
+    patch: str = ""
+    withheld: int = 0
+    fixed_stdin: bytes | None = None
+    cfn_rules: dict[str, Rule] = field(default_factory=dict)   # metadata of the CFN-* rules it reports
+
+
+PARALLEL_FILES = 16      # a run of fewer files stays in one process (pre-commit, an editor)
+PARALLEL_TEMPLATES = 2   # ... unless it holds this many templates (cfn-lint is the slow part)
+
+
+def run(options: Options, settings: Settings, linter: Linter | None = None, jobs: int = 1,
+        cache: Cache | None = None) -> Report:
+    """Lint (and fix) what `options` names. `jobs` > 1 runs files in that many worker
+    processes when the run is large enough to gain from it; the report is the same, in the
+    same order, either way."""
     linter = linter or Linter(settings)
     report = Report(findings=[], files=0, rules=linter.rules)
+    tasks: list[tuple[str, str | None, bool] | str] = []   # (display, path, explicit), or a problem
     for path in options.paths:
         if path == "-":
-            _one(linter, options, report, options.stdin_filename or "-", options.stdin or b"", True, None)
+            tasks.append((options.stdin_filename or "-", None, True))
+        elif not os.path.lexists(path):
+            tasks.append(f"{path}: no such file or folder")
+        else:
+            tasks += [(os.path.normpath(f), f, explicit) for f, explicit in linter.discover([path])]
+    files = [t for t in tasks if not isinstance(t, str)]
+    if jobs > 1 and _worth_a_pool(files):
+        outcomes = iter(_pool(linter, options, cache, files, jobs))
+    else:
+        outcomes = (process(linter, options, cache, *t) for t in files)
+    for task in tasks:
+        if isinstance(task, str):
+            report.problems.append(task)
             continue
-        if not os.path.lexists(path):
-            report.problems.append(f"{path}: no such file or folder")
-            continue
-        for file_path, explicit in linter.discover([path]):
-            try:
-                data = read_regular(file_path)
-            except NotRegular as exc:  # named: the user asked for it; found in a folder: a note
-                (report.problems if explicit else report.notes).append(
-                    f"{display_path(file_path)}: skipped: it is {exc}, not a regular file")
-                continue
-            except OSError as exc:
-                report.problems.append(f"{display_path(file_path)}: cannot read: {exc.strerror or exc}")
-                continue
-            _one(linter, options, report, os.path.normpath(file_path), data, explicit, file_path)
+        _merge(report, next(outcomes), linter)
     report.findings.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report
 
 
-def _one(linter: Linter, options: Options, report: Report, display: str, data: bytes, explicit: bool,
-         target: str | None) -> None:
-    folder = os.path.dirname(os.path.abspath(target)) if target else None
-    result = linter.lint_file(display, data, explicit, folder)
-    if options.fix and target is None:
-        report.fixed_stdin = data  # stdin with --fix: the text goes back out, fixed or not
+def _merge(report: Report, outcome: Outcome, linter: Linter) -> None:
+    report.problems += outcome.problems
+    report.notes += outcome.notes
+    report.fixed += outcome.fixed
+    report.withheld += outcome.withheld
+    if outcome.patch:
+        report.patches.append(outcome.patch)
+    if outcome.fixed_stdin is not None:
+        report.fixed_stdin = outcome.fixed_stdin
+    for rule_id, rule in outcome.cfn_rules.items():
+        linter.rules.setdefault(rule_id, rule)
+    result = outcome.result
     if result is None:
         return
     report.files += 1
-    if result.text is not None and (options.fix or options.diff):
-        result = _fix(linter, options, report, result, display, explicit, folder, target)
     masked = result.masked_text()
     if masked is not None:
-        report.sources[display] = masked
+        report.sources[outcome.display] = masked
     report.findings.extend(result.findings)
 
 
-def _fix(linter: Linter, options: Options, report: Report, result: FileResult, display: str, explicit: bool,
+def _worth_a_pool(files: list[tuple[str, str | None, bool]]) -> bool:
+    if any(path is None for _, path, _ in files):
+        return False  # stdin: one file
+    return len(files) >= PARALLEL_FILES or sum(1 for _, path, _ in files if _looks_like_template(path)) \
+        >= PARALLEL_TEMPLATES
+
+
+_TEMPLATE_HINT = re.compile(rb"AWSTemplateFormatVersion|^Transform:\s*['\"]?AWS::Serverless"
+                            rb"|^\s+Type:\s*['\"]?AWS::[A-Za-z0-9]+::|\"Type\"\s*:\s*\"AWS::[A-Za-z0-9]+::", re.M)
+
+
+def _looks_like_template(path: str) -> bool:
+    """A cheap look at a file's start, to decide on workers and on loading cfn-lint early."""
+    name = os.path.basename(path).lower()
+    if not name.endswith((".yml", ".yaml", ".json", ".template")) or "appspec" in name or "buildspec" in name:
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    return _TEMPLATE_HINT.search(head) is not None
+
+
+# -- worker processes ----------------------------------------------------------------
+
+_WORKER: tuple[Linter, Options, Cache | None] | None = None
+
+
+def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tuple[str, str | None, bool]],
+          jobs: int) -> Iterator[Outcome]:
+    """Outcomes in the order of `files`, from `jobs` forked workers. The parent loads
+    cfn-lint first when the run has templates, so every worker starts with it loaded."""
+    import concurrent.futures
+    import multiprocessing
+
+    global _WORKER
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork (Windows): one process
+        yield from (process(linter, options, cache, *t) for t in files)
+        return
+    if any(_looks_like_template(path) for _, path, _ in files if path) and linter._cfn_wanted("template.yaml"):
+        linter.cfn()
+    _WORKER = (linter, options, cache)
+    gc.freeze()  # forked workers share the parent's objects instead of copying them at their first GC
+    done = 0
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            chunk = max(1, min(16, len(files) // (jobs * 8)))
+            for outcome in pool.map(_work, files, chunksize=chunk):
+                done += 1
+                yield outcome
+    except concurrent.futures.process.BrokenProcessPool:  # a worker died (memory?): finish here
+        yield from (process(linter, options, cache, *t) for t in files[done:])
+    finally:
+        _WORKER = None
+        gc.unfreeze()
+
+
+def _work(task: tuple[str, str | None, bool]) -> Outcome:
+    assert _WORKER is not None, "a worker forked from run()"
+    linter, options, cache = _WORKER
+    return process(linter, options, cache, *task)
+
+
+# -- one file --------------------------------------------------------------------------
+
+def process(linter: Linter, options: Options, cache: Cache | None, display: str, target: str | None,
+            explicit: bool) -> Outcome:
+    """Read, lint (from the cache where it can), and fix one file."""
+    outcome = Outcome(display)
+    if target is None:
+        data = options.stdin or b""
+    else:
+        try:
+            data = read_regular(target)
+        except NotRegular as exc:  # named: the user asked for it; found in a folder: a note
+            (outcome.problems if explicit else outcome.notes).append(
+                f"{display_path(target)}: skipped: it is {exc}, not a regular file")
+            return outcome
+        except OSError as exc:
+            outcome.problems.append(f"{display_path(target)}: cannot read: {exc.strerror or exc}")
+            return outcome
+    folder = os.path.dirname(os.path.abspath(target)) if target else None
+    use_cache = cache is not None and target is not None and not (options.fix or options.diff)
+    key = cache.key(display, data, explicit) if use_cache else ""
+    entry = cache.get(key) if use_cache else None
+    if entry is not None:
+        result = _from_entry(display, data, entry, outcome)
+    else:
+        result = linter.lint_file(display, data, explicit, folder)
+        if use_cache and (result is None or not result.volatile):
+            cache.put(key, _to_entry(result, linter))
+    if options.fix and target is None:
+        outcome.fixed_stdin = data  # stdin with --fix: the text goes back out, fixed or not
+    if result is not None and result.text is not None and (options.fix or options.diff):
+        result = _fix(linter, options, outcome, result, display, explicit, folder, target)
+    outcome.result = result
+    for f in result.findings if result is not None else ():
+        if f.rule.startswith("CFN-") and f.rule not in outcome.cfn_rules and f.rule in linter.rules:
+            outcome.cfn_rules[f.rule] = linter.rules[f.rule]
+    return outcome
+
+
+def _to_entry(result: FileResult | None, linter: Linter) -> dict:
+    if result is None:
+        return {"skip": True}
+    rules = {f.rule for f in result.findings if f.rule.startswith("CFN-")}
+    return {"findings": [finding_to_json(f) for f in result.findings], "masks": result.masks, "bom": result.bom,
+            "rules": {r: _rule_json(linter.rules[r]) for r in sorted(rules)}}
+
+
+def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> FileResult | None:
+    if entry.get("skip"):
+        return None
+    text, _ = decode(data)
+    for rule_id, meta in entry.get("rules", {}).items():
+        outcome.cfn_rules[rule_id] = Rule(**{**meta, "kinds": tuple(meta.get("kinds", ()))})
+    return FileResult(display, [finding_from_json(f) for f in entry["findings"]], text,
+                      [tuple(m) for m in entry.get("masks", [])], bool(entry.get("bom")))
+
+
+def _rule_json(rule: Rule) -> dict:
+    return {"id": rule.id, "name": rule.name, "category": rule.category, "severity": rule.severity,
+            "summary": rule.summary, "rationale": rule.rationale, "fix": rule.fix, "kinds": list(rule.kinds),
+            "url": rule.url}
+
+
+def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult, display: str, explicit: bool,
          folder: str | None, target: str | None) -> FileResult:
     text = result.text or ""
     relinted: dict[str, FileResult | None] = {}
@@ -155,31 +331,29 @@ def _fix(linter: Linter, options: Options, report: Report, result: FileResult, d
         found = relinted[new_text]
         return found.findings if found is not None else None
 
-    outcome = fix(text, result.findings, relint, options.unsafe_fixes)
-    if outcome.refused:
+    fixed = fix(text, result.findings, relint, options.unsafe_fixes)
+    if fixed.refused:
         rule = linter.rules["PL010"]
         result.findings.append(Finding(display, 1, 1, 1, 1, rule.id, rule.name, rule.category, rule.severity,
                                        f"{'--diff' if options.diff else '--fix'} left the file unchanged: "
-                                       f"{outcome.refused}", rule.fix))
+                                       f"{fixed.refused}", rule.fix))
         return result
-    if not outcome.applied:
+    if not fixed.applied:
         return result
     if options.diff:
-        patch, withheld = unified_diff(text, outcome.text, display, result.masks)
-        report.patches.append(patch)
-        report.withheld += withheld
+        outcome.patch, outcome.withheld = unified_diff(text, fixed.text, display, result.masks)
         return result
     if target is None:  # stdin: the fixed text goes to stdout
-        report.fixed_stdin = encode(outcome.text, result.bom)
+        outcome.fixed_stdin = encode(fixed.text, result.bom)
     elif os.path.islink(target):
-        report.notes.append(f"{display}: not fixed: it is a symbolic link; run --fix on the file it points to")
+        outcome.notes.append(f"{display}: not fixed: it is a symbolic link; run --fix on the file it points to")
         return result
     else:
         try:
-            write_atomic(target, encode(outcome.text, result.bom))
+            write_atomic(target, encode(fixed.text, result.bom))
         except OSError as exc:
-            report.problems.append(f"{display}: cannot write the fixes: {exc.strerror or exc}; "
-                                   "the file is unchanged")
+            outcome.problems.append(f"{display}: cannot write the fixes: {exc.strerror or exc}; "
+                                    "the file is unchanged")
             return result
-    report.fixed += len(outcome.applied)
-    return relinted.get(outcome.text) or result
+    outcome.fixed += len(fixed.applied)
+    return relinted.get(fixed.text) or result

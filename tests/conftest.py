@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# Runs in the tests write their cache here, never into the checkout (tests/fixtures is
+# linted as a folder: a cache inside it would become fixtures).
+os.environ["PIPELINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="pipelint-test-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

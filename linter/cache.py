@@ -1,0 +1,134 @@
+"""A content-addressed cache of per-file results: `.pipelint_cache/` in the project.
+
+Why there: like `.ruff_cache`, it belongs to the project (a CI cache step can keep it, two
+checkouts never share stale entries), and it holds a `.gitignore` of `*` so it is never
+committed. PIPELINT_CACHE_DIR names another folder.
+
+An entry's key hashes everything a result depends on: the file's bytes and the name it is
+reported under, pipelint's version and code (the stat of every module of the engine and of
+every rule pack, plugins included), cfn-lint's version, and the settings. A result that
+depended on other files (a rule that looked at the file system, e.g. AS501) or on time
+(an internal error, a time limit) is not stored. Entries are JSON (never pickle: a cache
+folder inside a repository is not trusted code), written to a temporary file and renamed,
+so two runs at once never see half an entry; an entry that does not read back is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from typing import Any
+
+from linter.rule import Edit, Finding
+
+FOLDER = ".pipelint_cache"
+FORMAT = "v1"
+_FINDING_FIELDS = [f.name for f in fields(Finding)]
+
+
+def cache_folder(root: str | None) -> str:
+    return os.environ.get("PIPELINT_CACHE_DIR") or os.path.join(root or os.getcwd(), FOLDER)
+
+
+def code_fingerprint(modules: list[Any]) -> str:
+    """pipelint's version and code and every rule pack's module files, by stat (a rule
+    edited in place changes the key even without a version bump)."""
+    import linter
+
+    h = hashlib.sha256(linter.__version__.encode())
+    package = os.path.dirname(linter.__file__)
+    paths = set()
+    for folder, _, names in os.walk(package):
+        paths.update(os.path.join(folder, n) for n in names if n.endswith((".py", ".json")))
+    for module in modules:
+        if getattr(module, "__file__", None):
+            paths.add(os.path.realpath(module.__file__))
+    for path in sorted(paths):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def cfn_lint_version() -> str:
+    """cfn-lint's version, read from its distribution's metadata without importing it."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("cfn-lint")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+class Cache:
+    def __init__(self, folder: str, context: str) -> None:
+        self.folder = os.path.join(folder, FORMAT)
+        self.context = context           # code, cfn-lint and settings, hashed once per run
+        self.hits = self.misses = 0
+        self._ready = False
+
+    def key(self, display: str, data: bytes, explicit: bool) -> str:
+        h = hashlib.sha256(self.context.encode())
+        h.update(display.encode("utf-8", "surrogatepass") + b"\0" + (b"1" if explicit else b"0") + b"\0")
+        h.update(data)
+        return h.hexdigest()
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], key[2:] + ".json")
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            with open(self._path(key), encoding="utf-8") as f:
+                entry = json.load(f)
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                raise ValueError("not this entry")
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        try:
+            self._prepare()
+            path = self._path(key)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({**entry, "key": key}, f, separators=(",", ":"), ensure_ascii=True)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only checkout or a full disk: the run goes on without the cache
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        root = os.path.dirname(self.folder)
+        os.makedirs(root, exist_ok=True)
+        for name, text in ((".gitignore", "# written by pipelint\n*\n"),
+                           ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                            "# pipelint's cache: https://bford.info/cachedir/\n")):
+            target = os.path.join(root, name)
+            if not os.path.exists(target):
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write(text)
+        self._ready = True
+
+
+def finding_to_json(f: Finding) -> dict[str, Any]:
+    out = asdict(f)
+    out["edits"] = [[e.start, e.end, e.text] for e in f.edits]
+    out["covers"] = list(f.covers)
+    return out
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    values = {k: data[k] for k in _FINDING_FIELDS if k in data}
+    values["edits"] = tuple(Edit(*e) for e in data.get("edits", ()))
+    values["covers"] = tuple(data.get("covers", ()))
+    return Finding(**values)
