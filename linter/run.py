@@ -219,6 +219,11 @@ def _looks_like_template(path: str) -> bool:
 # -- worker processes ----------------------------------------------------------------
 
 _WORKER: tuple[Linter, Options, Cache | None] | None = None
+_WARM_UP = (("buildspec.yml", b"version: 0.2\nenv: {variables: {A: b}}\nphases: {build: {commands: [make]}}\n"),
+            ("appspec.yml", b"version: 0.0\nos: linux\nhooks: {ValidateService: [{location: a.sh}]}\n"),
+            ("pipeline.json", b'{"pipeline": {"name": "p", "roleArn": "r", "stages": []}}'),
+            ("policy.json", b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
+                            b' "Resource": "*"}]}'))
 
 
 def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tuple[str, str | None, bool]],
@@ -236,6 +241,8 @@ def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tup
         return
     if any(_looks_like_template(path) for _, path, _ in files if path) and linter._cfn_wanted("template.yaml"):
         linter.cfn()
+    for name, sample in _WARM_UP:  # import and compile what every file needs once, before forking
+        linter.lint_file(name, sample)
     _WORKER = (linter, options, cache)
     gc.freeze()  # forked workers share the parent's objects instead of copying them at their first GC
     done = 0
