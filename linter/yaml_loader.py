@@ -69,11 +69,12 @@ class _Builder:
         self._end = len(text.rstrip("\r\n"))  # marks at or past it may count a line break libyaml adds
         # YAML 1.1 also breaks lines at NEL, LS and PS; editors do not. Where the text holds
         # one, marks are mapped through their character offset (slower, so only then).
-        self._index = LineIndex(text) if any(b in text for b in _EXOTIC_BREAKS) else None
+        self._exotic = any(b in text for b in _EXOTIC_BREAKS)
+        self._index = LineIndex(text) if self._exotic else None
 
     def _span(self, ynode: yaml.Node) -> tuple[int, int, int, int]:
         start, end = ynode.start_mark, ynode.end_mark
-        if self._index is None and end.index < self._end:
+        if not self._exotic and end.index < self._end:
             return start.line + 1, start.column + 1, end.line + 1, end.column + 1
         if self._index is None:  # a node that ends the file: no line after the last one
             self._index = LineIndex(self._text)
