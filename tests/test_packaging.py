@@ -35,7 +35,7 @@ def test_wheel_installs_only_the_linter_package(wheel: Path) -> None:
     assert "linter/schemas/buildspec.schema.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "[pipelint.rules]" in text and "pipelint = linter.cli:main" in text
+    assert "[pipelint.rules]" in text and "pipelint = linter.entry:main" in text
 
 
 def test_no_top_level_rules_module_in_this_environment() -> None:
