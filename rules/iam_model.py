@@ -7,11 +7,16 @@ values keep their nodes. Every statement is read (a peer that stops at the first
 misses the rest); both branches of an `Fn::If` are read; `Fn::Sub` strings are read as
 written and `Fn::Join` with its unknown parts as `?`, so `arn:${AWS::Partition}:s3:::*`
 still ends in `*`; any other intrinsic is an unknown value (None) and never flagged.
+
+A policy written as a JSON string (plain, `Fn::Sub` with or without a variable map, or
+`Fn::ToJsonString` of a mapping) is parsed, `${...}` kept as opaque text, and read like any
+other: its nodes all carry the position and pointer of the string (`EMBEDDED` tag).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -38,6 +43,10 @@ DOCUMENTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "AWS::Serverless::Function": [(("Policies",), "sam")],
     "AWS::Serverless::StateMachine": [(("Policies",), "sam")],
 }
+EMBEDDED = "pipelint:embedded-json"   # the tag of nodes parsed out of a JSON string
+# condition keys that say how a request is made, not what it may reach: they narrow nothing
+_NOT_NARROWING = {"aws:securetransport", "aws:multifactorauthpresent", "aws:multifactorauthage",
+                  "aws:currenttime", "aws:epochtime", "aws:tokenissuetime", "aws:useragent", "aws:referer"}
 MANAGED_ARNS = {"AWS::IAM::Role": "ManagedPolicyArns", "AWS::IAM::User": "ManagedPolicyArns",
                 "AWS::IAM::Group": "ManagedPolicyArns", "AWS::Serverless::Function": "Policies",
                 "AWS::Serverless::StateMachine": "Policies"}
@@ -67,6 +76,7 @@ class Statement:
     owner: str = ""                 # "resource BuildRole" or "the policy"
     owner_type: str = ""            # the resource type holding the policy
     condition_keys: set[str] = field(default_factory=set)
+    narrowing: list[str] = field(default_factory=list)  # condition keys (as written) that narrow it
 
     @property
     def allows(self) -> bool:
@@ -134,13 +144,32 @@ def _statement(node: Node, kind: str, owner: str) -> Statement:
         principal_key, principal = _field(node, "NotPrincipal")
     condition = node.get("Condition")
     keys: set[str] = set()
+    narrowing: list[str] = []
     for block in branches(condition):
-        for _, operands in block.items() if block.is_map else ():
-            keys |= {str(k.data).lower() for k, _ in operands.items()} if operands.is_map else set()
+        for operator, operands in block.items() if block.is_map else ():
+            names = [str(k.data) for k, _ in operands.items()] if operands.is_map else []
+            keys |= {n.lower() for n in names}
+            if narrows(str(operator.data), operands):
+                narrowing += [n for n in names if n.lower() not in _NOT_NARROWING and n not in narrowing]
     return Statement(node=node, kind=kind, effect=text_of(effect), actions=values(actions), action_key=action_key,
                      not_action=not_action, resources=values(resources), resource_key=resource_key,
                      not_resource=not_resource, principal=principal, principal_key=principal_key,
-                     not_principal=not_principal, condition=condition, owner=owner, condition_keys=keys)
+                     not_principal=not_principal, condition=condition, owner=owner, condition_keys=keys,
+                     narrowing=narrowing)
+
+
+def narrows(operator: str, operands: Node) -> bool:
+    """Does a condition operator limit the requests a statement matches, whatever the request
+    carries? Not when it holds for a request that lacks the key: a negated operator
+    (`StringNotEquals`, `ArnNotLike`, `NotIpAddress`), `...IfExists`, `ForAllValues:` and
+    `Null: true` are all satisfied by a missing key (IAM User Guide, condition operators)."""
+    op = operator.strip()
+    if op.startswith("ForAllValues:") or op.endswith("IfExists"):
+        return False
+    op = op.split(":", 1)[-1]
+    if op == "Null":
+        return operands.is_map and all(str(v.data).lower() == "false" for _, v in operands.items())
+    return "Not" not in op
 
 
 def _walk(node: Node | None, path: tuple[str, ...]) -> Iterator[Node]:
@@ -194,14 +223,67 @@ def _plain_statements(root: Node) -> list[Node]:
 
 
 def _parsed(node: Node) -> Node:
-    """A policy written as a JSON string: its content, positioned at the string."""
-    if not (node.is_scalar and isinstance(node.data, str) and node.data.lstrip().startswith("{")):
+    """A policy written as a JSON string (plain, in an `Fn::Sub`, or `Fn::ToJsonString` of a
+    mapping): its content, positioned at the string."""
+    if node.is_map and len(node.value) == 1:
+        key, value = node.value[0]
+        if key.data == "Fn::ToJsonString" and value.is_map:
+            return value
+        if key.data == "Fn::Sub":
+            template = value.value[0] if value.is_seq and value.value else value
+            if template.is_scalar and isinstance(template.data, str):
+                parsed = _parsed_json(template, sub=True)
+                return parsed if parsed is not None else node
         return node
+    if node.is_scalar and isinstance(node.data, str):
+        parsed = _parsed_json(node, sub=False)
+        return parsed if parsed is not None else node
+    return node
+
+
+_SUB_VAR = re.compile(r"\$\{[^}]*\}")
+
+
+def _parsed_json(node: Node, sub: bool) -> Node | None:
+    text = str(node.data)
+    if not text.lstrip().startswith("{"):
+        return None
     try:
-        data = json.loads(node.data)
+        data = json.loads(_quote_bare_variables(text) if sub else text)
     except ValueError:
-        return node
-    return _synthetic(data, node)
+        return None
+    return _synthetic(data, node) if isinstance(data, dict) else None
+
+
+def _quote_bare_variables(text: str) -> str:
+    """An `Fn::Sub` template as JSON: a `${...}` outside a JSON string (a list or a number
+    the variable stands for) becomes a string holding it, so it stays opaque text."""
+    out: list[str] = []
+    i, in_string = 0, False
+    while i < len(text):
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("${", i):
+            match = _SUB_VAR.match(text, i)
+            if match is None:
+                out.append(ch)
+            else:
+                out.append(json.dumps(match.group(0)))
+                i = match.end()
+                continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _synthetic(data: object, at: Node, pointer: str | None = None) -> Node:
@@ -209,10 +291,10 @@ def _synthetic(data: object, at: Node, pointer: str | None = None) -> Node:
     span = (at.line, at.column, at.end_line, at.end_column)
     if isinstance(data, dict):
         pairs = [(_synthetic(k, at, pointer), _synthetic(v, at, pointer)) for k, v in data.items()]
-        return Node("map", pairs, data, *span, pointer=pointer)
+        return Node("map", pairs, data, *span, tag=EMBEDDED, pointer=pointer)
     if isinstance(data, list):
-        return Node("seq", [_synthetic(v, at, pointer) for v in data], data, *span, pointer=pointer)
-    return Node("scalar", data, data, *span, pointer=pointer)
+        return Node("seq", [_synthetic(v, at, pointer) for v in data], data, *span, tag=EMBEDDED, pointer=pointer)
+    return Node("scalar", data, data, *span, tag=EMBEDDED, pointer=pointer)
 
 
 def statements(doc: Document) -> list[Statement]:
