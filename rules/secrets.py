@@ -7,10 +7,13 @@ finding is marked `secret` so reporters mask the source line too.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from typing import Iterator
 
-from linter.document import Node
+from linter.document import Node, split_pointer
 from linter.rule import Context, Finding, rule
 from linter.rules.buildspec import phases_of, variable_maps
 from linter.secrets import (is_reference, literal_secret, pattern_hits, redact, scan_command, scan_value,
@@ -218,7 +221,7 @@ def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | N
 @rule(id="SEC005", name="template-plaintext-secret", category="secrets", severity="error",
       kinds=("cloudformation",),
       summary="a secret in a template: a PLAINTEXT CodeBuild variable, a Lambda environment variable, "
-      "a secret parameter without NoEcho or with a Default, or echoed in Outputs",
+      "a secret parameter without NoEcho or with a Default, echoed in Outputs, or a token anywhere",
       fix="use {{resolve:secretsmanager:...}}, a NoEcho parameter without Default, or a "
           "SECRETS_MANAGER / PARAMETER_STORE variable",
       bad="""
@@ -259,7 +262,22 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
     DescribeStacks, and a Default writes the secret into the template itself; an Output
     prints it for everyone. Dynamic references (`{{resolve:secretsmanager:...}}`,
     `{{resolve:ssm-secure:...}}`), Refs to NoEcho parameters, ARNs and placeholders are fine.
-    Literal values of password properties are cfn-lint's W2501, not repeated here."""
+    Literal values of password properties are cfn-lint's W2501, not repeated here.
+
+    Known token formats (AWS access keys, GitHub, GitLab, npm and Slack tokens, private keys,
+    URLs with a password...) are reported in any literal string of the template (resource
+    properties and metadata, parameter defaults, mappings, outputs), once per value. AWS credential variables (AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) of CodeBuild projects and Lambda functions are
+    reported whenever they hold a literal: the service role gives the build or the function
+    its credentials (and Lambda reserves these names). A value with the exact shape of an AWS
+    key is reported even when it is the documentation's example key: the template wires
+    static credentials into the resource, whatever key is pasted in later."""
+    found = list(_template_secrets(ctx))
+    yield from found
+    yield from _tokens_anywhere(ctx, {f.pointer for f in found})
+
+
+def _template_secrets(ctx: Context) -> Iterator[Finding]:
     for key, props in _resources(ctx, "AWS::CodeBuild::Project"):
         env = props.get("Environment")
         variables = env.get("EnvironmentVariables") if env is not None and env.is_map else None
@@ -269,8 +287,7 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
             name, value = item.get("Name"), item.get("Value")
             if name is None or value is None:
                 continue
-            if str(name.data).upper() in _AWS_CREDENTIALS and value.is_scalar and value.data is not None \
-                    and not is_reference(str(value.data)):
+            if _aws_credential_literal(str(name.data), value):
                 yield ctx.report(value, f"CodeBuild variable {name.data} of {key.data} sets AWS credentials in plain "
                                         f"text ({redact(str(value.data))})", secret=True,
                                  fix="remove it: the project's service role gives the build its credentials")
@@ -313,6 +330,12 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
         env = props.get("Environment")
         variables = env.get("Variables") if env is not None and env.is_map else None
         for name, value in variables.items() if variables is not None and variables.is_map else ():
+            if _aws_credential_literal(str(name.data), value):
+                yield ctx.report(value, f"environment variable {name.data} of {key.data} sets AWS credentials in "
+                                        f"plain text ({redact(str(value.data))})", secret=True,
+                                 fix="remove it: the function's execution role gives it credentials "
+                                     "(and Lambda reserves this name)")
+                continue
             found = _literal_secret(ctx, str(name.data), value)
             if found:
                 what, shown = found
@@ -321,7 +344,7 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                                  fix="read the secret at run time from Secrets Manager or Parameter Store")
     yield from _secret_properties(ctx)
     params = parameters(ctx)
-    secret_params = {n for n, p in params.items() if secret_name(n) and p.is_map
+    secret_params = {n for n, p in params.items() if _template_secret_name(n) and p.is_map
                      and str(p.get("Type").data if p.get("Type") else "String").startswith("String")}
     for name in sorted(secret_params):
         param = params[name]
@@ -345,6 +368,141 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
 
 
 _AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+
+
+def _template_secret_name(name: str) -> bool:
+    """A secret-named parameter or property of a template; not a custom resource's
+    ServiceToken (the ARN of its Lambda function or SNS topic) nor the name of a stack
+    (`ParentSecretStack`: the stack that exports the secret's ARN)."""
+    return secret_name(name) and name != "ServiceToken" and not name.lower().endswith("stack")
+
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_KEY_ID_SHAPE = re.compile(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", re.A)
+
+
+def _aws_key_shaped(name: str, value: str) -> bool:
+    """`value` has the exact shape of the AWS credential `name` stands for: an access key id
+    (AKIA/ASIA... and 16 capitals or digits), a 40-character secret access key or a long
+    session token. The documentation's example keys have that shape too; AKIAAAAA... and
+    FOO do not."""
+    n, v = name.upper(), value.strip().strip("'\"")
+    if n.endswith("AWS_ACCESS_KEY_ID"):
+        return bool(_KEY_ID_SHAPE.fullmatch(v)) and len(set(v[4:])) >= 6
+    if n.endswith("AWS_SECRET_ACCESS_KEY"):
+        return (len(v) == 40 and _B64_CHARS.issuperset(v) and v.lower() != v and v.upper() != v
+                and len(set(v)) >= 12)
+    if n.endswith("AWS_SESSION_TOKEN"):
+        return len(v) >= 100 and _B64_CHARS.union("=").issuperset(v) and len(set(v)) >= 20
+    return False
+
+
+def _aws_credential_literal(name: str, value: Node) -> bool:
+    """An AWS credential variable (AWS_ACCESS_KEY_ID...) set to a literal: anything but a
+    reference or a placeholder, and anything that has the shape of an AWS key."""
+    if name.upper() not in _AWS_CREDENTIALS or not value.is_scalar or value.data is None \
+            or isinstance(value.data, bool):
+        return False
+    text = str(value.data).strip()
+    return bool(text) and (not is_reference(text) or _aws_key_shaped(name, text))
+
+
+def _value_span(ctx: Context, node: Node, start: int, end: int) -> tuple[int, int, int, int] | None:
+    """The source position of `node.data[start:end]` (a scalar string), when that text is
+    written as-is in the file: the same occurrence of it (the third `x` of the value is the
+    third `x` of its source). None when escapes or folding change it: report the node."""
+    data = node.data if isinstance(node.data, str) else str(node.data)
+    secret = data[start:end]
+    if not secret:
+        return None
+    nth, i = 0, data.find(secret)
+    while 0 <= i < start:
+        nth, i = nth + 1, data.find(secret, i + 1)
+    # a secret of several lines (a PEM key) is found by its first and last line: a block
+    # scalar indents every line, a quoted string writes the line breaks as escapes
+    head, tail = secret.split("\n")[0], secret.split("\n")[-1]
+    source, index = ctx.source(node), -1
+    for _ in range(nth + 1):
+        index = source.find(head, index + 1)
+        if index < 0 or not head:
+            return None
+    end = index + len(secret)
+    if "\n" in secret:
+        last = source.find(tail, index + len(head))
+        if last < 0 or not tail:
+            return None
+        end = last + len(tail)
+    lines = ctx.doc.lines
+    offset = lines.offset(node.line, node.column)
+    return (*lines.position(offset + index), *lines.position(offset + end))
+
+
+def _where(pointer: str) -> str:
+    """`/Resources/Fn/Properties/Code/ZipFile` -> `Code.ZipFile of Fn`; elsewhere the dotted
+    path (`Parameters.Hook.Default`, `Metadata.AWS::CloudFormation::Init... of Fn`); list
+    items as `[0]`."""
+    tokens = split_pointer(pointer)
+    owner = ""
+    if len(tokens) > 2 and tokens[0] == "Resources":
+        owner, tokens = tokens[1], tokens[3:] if tokens[2] == "Properties" else tokens[2:]
+    out = ""
+    for token in tokens:
+        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
+    out = out or "Properties"
+    return f"{out} of {owner}" if owner else out
+
+
+def _covered_elsewhere(rtype: str, props: Node) -> set[str]:
+    """Pointers of the parts of a resource's Properties that another rule scans for secrets:
+    user data (SEC007), an SSM parameter's Value (SEC008), a pipeline's stages (SEC004) and
+    an inline buildspec (linted with the buildspec rules)."""
+    out = {node.pointer for node in _user_data_nodes(rtype, props)}
+    if rtype == "AWS::SSM::Parameter" and props.get("Value") is not None:
+        out.add(props.get("Value").pointer)
+    if rtype == "AWS::CodePipeline::Pipeline" and props.get("Stages") is not None:
+        out.add(props.get("Stages").pointer)
+    source = props.get("Source") if rtype == "AWS::CodeBuild::Project" else None
+    spec = source.get("BuildSpec") if source is not None and source.is_map else None
+    if spec is not None and spec.is_scalar and isinstance(spec.data, str) and "\n" in spec.data:
+        out.add(spec.pointer)
+    return out
+
+
+def _tokens_anywhere(ctx: Context, seen: set[str]) -> Iterator[Finding]:
+    """A known token format in any literal string of the template (resource properties and
+    metadata, parameter defaults, mappings, outputs, SAM globals; keys are names, not
+    values), once per value: not where SEC005 reported the node already, nor in the parts
+    other rules scan."""
+    root = ctx.root
+    if root is None or not root.is_map:
+        return
+    skip = set(seen)
+    resources = root.get("Resources")
+    for _, resource in resources.items() if resources is not None and resources.is_map else ():
+        props = resource.get("Properties") if resource.is_map else None
+        type_node = resource.get("Type") if resource.is_map else None
+        if props is not None and props.is_map and type_node is not None:
+            skip |= _covered_elsewhere(str(type_node.data), props)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.pointer in skip:
+            continue
+        if not node.is_scalar:
+            stack.extend(reversed(node.children()))
+            continue
+        if not isinstance(node.data, str):
+            continue
+        hit = scan_value(node.data)
+        if hit is None:
+            continue
+        secret = node.data[hit.start:hit.end]
+        yield ctx.report(node, f"{_where(node.pointer)} holds {hit.description} in plain text ({redact(secret)})",
+                         secret=True, span=_value_span(ctx, node, hit.start, hit.end),
+                         fix="revoke the credential (it is in the repository's history), keep the new one in "
+                             "Secrets Manager and use {{resolve:secretsmanager:...}} or a NoEcho parameter")
+
+
 _URL_USERINFO = re.compile(r"^[a-z+]+://([^/@\s]+)@", re.IGNORECASE)
 
 # a setting about secrets, not a secret (PasswordReusePrevention, MinimumPasswordLength)
@@ -378,7 +536,7 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                 if value.is_seq:
                     stack.extend(v for v in value.value if v.is_map)
                     continue
-                if not secret_name(name) or _SETTING.search(name):
+                if not _template_secret_name(name) or _SETTING.search(name):
                     continue
                 if value.is_map and "Ref" in value:
                     param = params.get(str(value.get("Ref").data))
@@ -396,9 +554,46 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                     continue
                 if value.is_scalar and isinstance(value.data, str):
                     text = value.data.strip()
-                    if text and not is_reference(text) and not text.startswith("{{resolve:"):
-                        yield ctx.report(value, f"{name} of {rkey.data} is written in plain text ({redact(text)})",
-                                         secret=True)
+                    if not text or is_reference(text) or text.startswith("{{resolve:"):
+                        continue
+                    document = _json_object(text)
+                    if document is not None:   # a SecretString of JSON: only its literal secrets count
+                        for secret in _json_secrets(document):
+                            start = value.data.find(secret)
+                            yield ctx.report(value, f"{name} of {rkey.data} holds a secret in plain text "
+                                                    f"({redact(secret)})", secret=True,
+                                             span=_value_span(ctx, value, start, start + len(secret)))
+                        continue
+                    yield ctx.report(value, f"{name} of {rkey.data} is written in plain text ({redact(text)})",
+                                     secret=True)
+
+
+def _json_object(text: str) -> dict | None:
+    if not text.startswith("{"):
+        return None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _json_secrets(document: object) -> Iterator[str]:
+    """The literal secrets of a JSON document: token formats anywhere, and values of
+    secret-named keys (`{"username": "admin", "password": "{{resolve:...}}"}` has none)."""
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((str(k), v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((name, v) for v in reversed(item))
+        elif isinstance(item, str) and item.strip():
+            hit = scan_value(item)
+            if hit is not None:
+                yield item[hit.start:hit.end]
+            elif literal_secret(name, item):
+                yield item
 
 
 _YAML_PAIR = re.compile(r"^[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[A-Za-z_][\w.-]*)[\"']?[ \t]*:[ \t]+"
@@ -452,3 +647,436 @@ def secret_in_unparsed_file(ctx: Context) -> Iterator[Finding]:
                 found = report(start, end, f"a literal value under the secret-named key {key}")
                 if found:
                     yield found
+
+
+# -- templates: user data, SSM parameters, stage variables ---------------------------------------
+
+_USER_DATA_PATHS = {  # where each resource type keeps its user data, below Properties
+    "AWS::EC2::Instance": ("UserData",),
+    "AWS::EC2::LaunchTemplate": ("LaunchTemplateData", "UserData"),
+    "AWS::AutoScaling::LaunchConfiguration": ("UserData",),
+    "AWS::EC2::SpotFleet": ("SpotFleetRequestConfigData", "LaunchSpecifications", "*", "UserData"),
+}
+
+
+def _user_data_nodes(rtype: str, props: Node) -> list[Node]:
+    nodes = [props]
+    for step in _USER_DATA_PATHS.get(rtype, ()):
+        if step == "*":
+            nodes = [item for n in nodes if n.is_seq for item in n.value]
+        else:
+            nodes = [n.get(step) for n in nodes if n.is_map and n.get(step) is not None]
+    return nodes if rtype in _USER_DATA_PATHS else []
+
+
+_FILLED_IN = "${CloudFormation}"   # stands for a value CloudFormation fills in: a reference to the scanner
+_SCRIPT_PARTS = list[tuple["Node | None", str]]
+
+
+def _script_parts(node: Node, parts: _SCRIPT_PARTS, branches: list[_SCRIPT_PARTS],
+                  extra: list[Node], depth: int = 0) -> None:
+    """The text of a user data script as parts (the literal node a part comes from, or None
+    for a Join delimiter and for what CloudFormation fills in). Fn::Base64, Fn::Sub and
+    Fn::Join are followed (20 levels deep at most); each branch of an Fn::If becomes a
+    script of its own (`branches`); literal values of an Fn::Sub variable map go to `extra`."""
+    if depth > 20:
+        parts.append((None, _FILLED_IN))
+        return
+    depth += 1
+    if node.is_scalar:
+        if isinstance(node.data, str):
+            parts.append((node, node.data))
+        elif node.data is not None:
+            parts.append((None, str(node.data)))
+        return
+    if node.is_map and len(node.value) == 1:
+        fn, arg = str(node.value[0][0].data), node.value[0][1]
+        if fn == "Fn::Base64":
+            _script_parts(arg, parts, branches, extra, depth)
+            return
+        if fn == "Fn::Sub":
+            template = arg.value[0] if arg.is_seq and arg.value else arg
+            if arg.is_seq and len(arg.value) > 1 and arg.value[1].is_map:
+                extra.extend(v for _, v in arg.value[1].items() if v.is_scalar and isinstance(v.data, str))
+            if template.is_scalar and isinstance(template.data, str):
+                parts.append((template, template.data))
+                return
+        elif fn == "Fn::Join" and arg.is_seq and len(arg.value) == 2 and arg.value[0].is_scalar \
+                and arg.value[1].is_seq:
+            delimiter = "" if arg.value[0].data is None else str(arg.value[0].data)
+            for i, item in enumerate(arg.value[1].value):
+                if i and delimiter:
+                    parts.append((None, delimiter))
+                _script_parts(item, parts, branches, extra, depth)
+            return
+        elif fn == "Fn::If" and arg.is_seq and len(arg.value) == 3:
+            for branch in arg.value[1:]:
+                inner: _SCRIPT_PARTS = []
+                _script_parts(branch, inner, branches, extra, depth)
+                branches.append(inner)
+    parts.append((None, _FILLED_IN))
+
+
+def _decoded_user_data(text: str) -> str | None:
+    """The text a plain base64 string stands for; None when it is not base64 or does not
+    decode to UTF-8 text (a gzip archive, a MIME multipart written as binary...)."""
+    compact = "".join(text.split())
+    if len(compact) < 8 or len(compact) % 4 or not _B64_CHARS.union("=").issuperset(compact):
+        return None
+    try:
+        decoded = base64.b64decode(compact, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in decoded):
+        return None
+    return decoded
+
+
+_INI_PAIR = re.compile(r"^[ \t]*(?P<key>[A-Za-z_][\w.-]*)[ \t]*=[ \t]*(?P<q>[\"']?)(?P<value>[^\s\"'#;]+)(?P=q)"
+                       r"[ \t]*$", re.M)
+# AWS credentials as a variable (`export AWS_SECRET_ACCESS_KEY=...`, `$env:AWS_...=`, YAML or
+# JSON) or in a credentials file (`aws_secret_access_key = ...`), and `aws configure set`.
+_AWS_CREDENTIAL_SET = re.compile(
+    r"(?i)(?<![\w$])(?P<name>aws_access_key_id|aws_secret_access_key|aws_session_token)[\"']?[ \t]*[=:][ \t]*"
+    r"[\"']?(?P<value>[A-Za-z0-9/+=]{16,})(?=$|[\s\"';&|),}#])"
+    r"|\baws[ \t]+configure[ \t]+set[ \t]+(?:[\w.-]+\.)?(?P<cname>aws_access_key_id|aws_secret_access_key|"
+    r"aws_session_token)[ \t]+[\"']?(?P<cvalue>[A-Za-z0-9/+=]{16,})(?=$|[\s\"';&|)#])", re.A)
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of a script, a line ending in a backslash joined with the next."""
+    start = i = 0
+    while i <= len(text):
+        j = text.find("\n", i)
+        end = len(text) if j < 0 else j
+        if text[i:end].rstrip("\r").endswith("\\") and j >= 0:
+            i = j + 1
+            continue
+        yield start, end
+        if j < 0:
+            return
+        start = i = j + 1
+
+
+def _script_hits(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, what) of the secrets written literally in a user data script: the command
+    scanner line by line, `key: value` / `"key": "value"` / `key=value` lines of the config
+    files a script writes (heredocs, cloud-config) under secret names, and AWS credentials."""
+    hits: list[tuple[int, int, str]] = []
+    for start, end in _logical_lines(text):
+        line = text[start:end].removesuffix("\r")
+        hits += [(start + h.start, start + h.end, h.description) for h in scan_command(line)]
+        for pattern in (_JSON_PAIR, _YAML_PAIR, _INI_PAIR):
+            for m in pattern.finditer(line):
+                a, b = m.span("value")
+                value = m.group("value")
+                if pattern is _YAML_PAIR and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                    a, b, value = a + 1, b - 1, value[1:-1]
+                if literal_secret(m.group("key"), value):
+                    hits.append((start + a, start + b, f"a literal value under the secret-named key {m.group('key')}"))
+        for m in _AWS_CREDENTIAL_SET.finditer(line):
+            group = "value" if m.group("value") else "cvalue"
+            name = m.group("name") or m.group("cname")
+            value = m.group(group)
+            if _aws_key_shaped(name, value) or not is_reference(value):
+                hits.append((start + m.start(group), start + m.end(group), f"the AWS credential {name.upper()}"))
+    kept: list[tuple[int, int, str]] = []     # the first (most specific) hit wins an overlap
+    for hit in hits:
+        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+            kept.append(hit)
+    return sorted(kept)
+
+
+@rule(id="SEC007", name="secret-in-user-data", category="secrets", severity="error",
+      kinds=("cloudformation",),
+      summary="a password, token or key written literally in EC2 user data",
+      fix="give the instance a role (instance profile) and have the script read the secret at boot from "
+          "Secrets Manager or Parameter Store (aws secretsmanager get-secret-value)",
+      bad="""
+          Resources:
+            Web:
+              Type: AWS::EC2::Instance
+              Properties:
+                ImageId: ami-0abcdef1234567890
+                InstanceType: t3.micro
+                UserData:
+                  Fn::Base64: !Sub |
+                    #!/bin/bash
+                    export DB_PASSWORD=Wq7-deploy-Pw-2024x
+                    /opt/app/start --region ${AWS::Region}""",
+      good="""
+          Resources:
+            Web:
+              Type: AWS::EC2::Instance
+              Properties:
+                ImageId: ami-0abcdef1234567890
+                InstanceType: t3.micro
+                IamInstanceProfile: web-instance
+                UserData:
+                  Fn::Base64: !Sub |
+                    #!/bin/bash
+                    export DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id prod/db \\
+                      --query SecretString --output text)"
+                    /opt/app/start --region ${AWS::Region}""")
+def secret_in_user_data(ctx: Context) -> Iterator[Finding]:
+    """User data is not protected: any process on the instance reads it from the instance
+    metadata service, anyone allowed `ec2:DescribeInstanceAttribute` (or
+    `ec2:DescribeLaunchTemplateVersions` for a launch template) reads it through the API, and
+    the template keeps it in the repository. AWS says not to put passwords or long-lived keys
+    there. The user data of `AWS::EC2::Instance`, `AWS::EC2::LaunchTemplate`
+    (`LaunchTemplateData.UserData`), `AWS::AutoScaling::LaunchConfiguration` and
+    `AWS::EC2::SpotFleet` is read as a shell script, line by line: a literal, `Fn::Base64` of a
+    literal, of `Fn::Sub` or of `Fn::Join` (the literal parts; what CloudFormation fills in is
+    a reference) and a plain base64 string, decoded when it is UTF-8 text. Passwords on
+    command lines (`mysql -p...`, `docker login -p`, `--password`), `NAME=value` for secret
+    names, secret-named keys of the config files the script writes, token formats and AWS
+    credentials (`export AWS_SECRET_ACCESS_KEY=...`, an `~/.aws/credentials` file) are
+    reported; `$VAR`, `${Param}`, `$(aws secretsmanager ...)` and placeholders are not."""
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    for rkey, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        if type_node is None or props is None or not props.is_map:
+            continue
+        for user_data in _user_data_nodes(str(type_node.data), props):
+            yield from _user_data_findings(ctx, str(rkey.data), user_data)
+
+
+def _user_data_findings(ctx: Context, owner: str, user_data: Node) -> Iterator[Finding]:
+    where = f"the user data of {owner}"
+    if user_data.is_scalar and isinstance(user_data.data, str):
+        decoded = _decoded_user_data(user_data.data)
+        if decoded is not None:   # positions inside base64 do not map: point at the string
+            for start, end, what in _script_hits(decoded):
+                yield ctx.report(user_data, f"{what} is written in {where}, base64-encoded "
+                                            f"({redact(decoded[start:end])})", secret=True)
+            return
+    parts: _SCRIPT_PARTS = []
+    branches: list[_SCRIPT_PARTS] = []
+    extra: list[Node] = []
+    _script_parts(user_data, parts, branches, extra)
+    reported: set[tuple[str, object]] = set()
+    for script in [parts] + branches:
+        text = "".join(t for _, t in script)
+        bounds, offset = [], 0
+        for node, part in script:
+            bounds.append((offset, offset + len(part), node))
+            offset += len(part)
+        for start, end, what in _script_hits(text):
+            inside = [(a, b, n) for a, b, n in bounds if n is not None and a < end and start < b]
+            if not inside:
+                continue
+            a, b, node = inside[0]
+            span = _value_span(ctx, node, start - a, end - a) if a <= start and end <= b else None
+            if (node.pointer, span) in reported:
+                continue
+            reported.add((node.pointer, span))
+            yield ctx.report(node, f"{what} is written in {where} ({redact(text[start:end])})",
+                             secret=True, span=span)
+    for node in extra:
+        hit = scan_value(node.data)
+        if hit is not None:
+            yield ctx.report(node, f"{hit.description} is written in {where} ({redact(node.data[hit.start:hit.end])})",
+                             secret=True, span=_value_span(ctx, node, hit.start, hit.end))
+
+
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", re.A)
+_NOT_REAL = frozenset({"test", "tests", "testing", "example", "examples", "sample", "dummy", "fake", "mock"})
+# `/myapp/dbpassword`, `MYSECRET`: a secret word glued to the end of a one-case word
+_GLUED = re.compile(r"(?i)(?<=[a-z0-9])(password|passwd|secrets?|token|apikey|privatekey|credentials?)"
+                    r"(?=$|[^a-z0-9])", re.A)
+_PARAMETER_SUFFIX = re.compile(r"(?i)(?:ssm)?(?:parameter|param)s?$")
+
+
+def _ssm_secret_name(name: str) -> bool:
+    """An SSM parameter name (or logical id) that says it holds a secret, and not a test's."""
+    if not name or _NOT_REAL.intersection(w.lower() for w in _NAME_WORDS.findall(name)):
+        return False
+    return secret_name(_GLUED.sub(r"_\1", name))
+
+
+def _literal_text(node: Node | None) -> str:
+    """The literal text of a name: a string, or the literal parts of Fn::Sub / Fn::Join."""
+    if node is None:
+        return ""
+    if node.is_scalar:
+        return "" if node.data is None else str(node.data)
+    if node.is_map and len(node.value) == 1:
+        fn, arg = str(node.value[0][0].data), node.value[0][1]
+        if fn == "Fn::Sub":
+            return _literal_text(arg.value[0] if arg.is_seq and arg.value else arg)
+        if fn == "Fn::Join" and arg.is_seq and len(arg.value) == 2 and arg.value[1].is_seq:
+            return str(arg.value[0].data or "").join(_literal_text(item) for item in arg.value[1].value)
+    return ""
+
+
+_SUB_VARIABLE = re.compile(r"\$\{(?!!)\s*([^}]+?)\s*\}")
+_SECURE_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):")
+
+
+def _copied_secrets(ctx: Context, value: Node) -> Iterator[tuple[Node, str, tuple[int, int, int, int] | None]]:
+    """(node, what, span) for each secret `value` copies in: a Ref or an Fn::Sub `${...}` of
+    a NoEcho parameter, or a secure dynamic reference."""
+    params = parameters(ctx)
+    for node in value.walk():
+        if node.is_map and len(node.value) == 1 and str(node.value[0][0].data) == "Ref":
+            name = str(node.value[0][1].data)
+            if name in params and no_echo(params[name]):
+                yield node, f"the NoEcho parameter {name}", None
+        elif node.is_map and len(node.value) == 1 and str(node.value[0][0].data) == "Fn::Sub":
+            arg = node.value[0][1]
+            template = arg.value[0] if arg.is_seq and arg.value else arg
+            local = {str(k.data) for k, _ in arg.value[1].items()} if arg.is_seq and len(arg.value) > 1 \
+                and arg.value[1].is_map else set()
+            if not (template.is_scalar and isinstance(template.data, str)):
+                continue
+            for m in _SUB_VARIABLE.finditer(template.data):
+                name = m.group(1)
+                if name not in local and name in params and no_echo(params[name]):
+                    yield template, f"the NoEcho parameter {name}", _value_span(ctx, template, m.start(), m.end())
+        elif node.is_scalar and isinstance(node.data, str):
+            for m in _SECURE_REFERENCE.finditer(node.data):
+                close = node.data.find("}}", m.end())
+                end = len(node.data) if close < 0 else close + 2
+                store = "Secrets Manager" if m.group(1) == "secretsmanager" else "a SecureString parameter"
+                yield node, f"a secret from {store}", _value_span(ctx, node, m.start(), end)
+
+
+@rule(id="SEC008", name="ssm-parameter-plaintext-secret", category="secrets", severity="error",
+      kinds=("cloudformation",),
+      summary="an AWS::SSM::Parameter of Type String or StringList whose value is a secret",
+      fix="CloudFormation cannot create a SecureString: create it outside the template (aws ssm put-parameter "
+          "--type SecureString) and read it with {{resolve:ssm-secure:...}}, or keep the secret in Secrets Manager "
+          "(AWS::SecretsManager::Secret with GenerateSecretString)",
+      bad="""
+          Resources:
+            DbPassword:
+              Type: AWS::SSM::Parameter
+              Properties:
+                Name: /orders/prod/db-password
+                Type: String
+                Value: Wq7-deploy-Pw-2024x""",
+      good="""
+          Resources:
+            DbPassword:
+              Type: AWS::SecretsManager::Secret
+              Properties:
+                Name: /orders/prod/db-password
+                GenerateSecretString:
+                  PasswordLength: 32
+                  ExcludePunctuation: true""")
+def ssm_parameter_plaintext_secret(ctx: Context) -> Iterator[Finding]:
+    """A String or StringList parameter is stored unencrypted and returned in clear text to
+    anyone allowed `ssm:GetParameter` (and shown in the console and its history); a
+    literal value is also in the template and the repository. CloudFormation can only
+    create String and StringList parameters (SecureString is not supported), so a secret
+    belongs in a SecureString created outside the template or in Secrets Manager. Reported:
+    a value holding a known token format, a literal value (8 characters or more) when the
+    parameter's Name or logical id says it is a secret (`/app/db-password`, `MYSECRET`,
+    `ApiKeyParameter`; not names of tests or examples), and, as a warning, a NoEcho
+    parameter or a `{{resolve:secretsmanager:...}}` copied into it, which undoes the
+    protection. References and placeholders are fine."""
+    for rkey, props in _resources(ctx, "AWS::SSM::Parameter"):
+        value = props.get("Value")
+        if value is None:
+            continue
+        type_node = props.get("Type")
+        kind = str(type_node.data) if type_node is not None and type_node.is_scalar else "String"
+        name = _literal_text(props.get("Name"))
+        what = f"SSM parameter {rkey.data} ({kind})"
+        if value.is_scalar and isinstance(value.data, (str, int)) and not isinstance(value.data, bool):
+            text = str(value.data)
+            hit = scan_value(text) if isinstance(value.data, str) else None
+            if hit is not None:
+                yield ctx.report(value, f"{what} stores {hit.description} in plain text "
+                                        f"({redact(text[hit.start:hit.end])})", secret=True,
+                                 span=_value_span(ctx, value, hit.start, hit.end))
+                continue
+            named = _ssm_secret_name(name) or _ssm_secret_name(_PARAMETER_SUFFIX.sub("", str(rkey.data)))
+            stripped = text.strip()
+            # the name was judged above; literal_secret judges the value (no reference, no placeholder)
+            if named and len(stripped) >= 8 and literal_secret("secret", stripped):
+                start = text.index(stripped)
+                yield ctx.report(value, f"{what} is named as a secret and stores a literal value "
+                                        f"({redact(stripped)})", secret=True,
+                                 span=_value_span(ctx, value, start, start + len(stripped)))
+                continue
+        for node, copied, span in _copied_secrets(ctx, value):
+            yield ctx.report(node, f"{what} copies {copied} into a parameter that is stored and returned "
+                                   "in clear text", severity="warning", span=span)
+
+
+_STAGE_VARIABLE_PATHS = {
+    "AWS::ApiGateway::Stage": ("Variables",),
+    "AWS::ApiGateway::Deployment": ("StageDescription", "Variables"),
+    "AWS::Serverless::Api": ("Variables",),
+    "AWS::ApiGatewayV2::Stage": ("StageVariables",),
+    "AWS::Serverless::HttpApi": ("StageVariables",),
+}
+
+
+def _stage_variable_maps(ctx: Context) -> Iterator[tuple[str, Node]]:
+    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
+    for rkey, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        node = resource.get("Properties") if resource.is_map else None
+        for step in _STAGE_VARIABLE_PATHS.get(str(type_node.data) if type_node is not None else "", ("-",)):
+            node = node.get(step) if node is not None and node.is_map else None
+        if node is not None and node.is_map:
+            yield str(rkey.data), node
+    globals_ = ctx.root.get("Globals") if ctx.root is not None and ctx.root.is_map else None
+    for section, key in (("Api", "Variables"), ("HttpApi", "StageVariables")):
+        holder = globals_.get(section) if globals_ is not None and globals_.is_map else None
+        node = holder.get(key) if holder is not None and holder.is_map else None
+        if node is not None and node.is_map:
+            yield f"Globals.{section}", node
+
+
+@rule(id="SEC009", name="secret-in-stage-variable", category="secrets", severity="warning",
+      kinds=("cloudformation",),
+      summary="a NoEcho parameter or a Secrets Manager secret copied into an API Gateway stage variable",
+      fix="keep secrets out of stage variables: let the integration read the secret from Secrets Manager at run "
+          "time, and use stage variables for names and endpoints only",
+      bad="""
+          Parameters:
+            BackendApiKey:
+              Type: String
+              NoEcho: true
+          Resources:
+            Prod:
+              Type: AWS::ApiGateway::Stage
+              Properties:
+                RestApiId: a1b2c3d4e5
+                DeploymentId: x9y8z7
+                StageName: prod
+                Variables:
+                  backendKey: !Ref BackendApiKey""",
+      good="""
+          Parameters:
+            BackendApiKey:
+              Type: String
+              NoEcho: true
+          Resources:
+            Prod:
+              Type: AWS::ApiGateway::Stage
+              Properties:
+                RestApiId: a1b2c3d4e5
+                DeploymentId: x9y8z7
+                StageName: prod
+                Variables:
+                  backendKeySecret: prod/backend/api-key""")
+def secret_in_stage_variable(ctx: Context) -> Iterator[Finding]:
+    """NoEcho hides a parameter's value in DescribeStacks and the console, but a stage
+    variable is plain configuration: the value is returned by the API Gateway API to
+    anyone allowed `apigateway:GET` on the stage and shown in the console, and it travels in
+    every request context. A `Ref` or `Fn::Sub` `${...}` of a NoEcho parameter, or a
+    `{{resolve:secretsmanager:...}}` / `{{resolve:ssm-secure:...}}` reference, in the
+    `Variables` of an `AWS::ApiGateway::Stage`, an `AWS::ApiGateway::Deployment`'s
+    `StageDescription`, a SAM `AWS::Serverless::Api` (or `Globals.Api`), or the
+    `StageVariables` of an `AWS::ApiGatewayV2::Stage` / `AWS::Serverless::HttpApi`, copies
+    the secret there. Literal secrets in stage variables are SEC005's."""
+    for owner, variables in _stage_variable_maps(ctx):
+        for key, value in variables.items():
+            for node, copied, span in _copied_secrets(ctx, value):
+                yield ctx.report(node, f"stage variable {key.data} of {owner} holds {copied}: stage variables are "
+                                       "returned in clear text to anyone allowed apigateway:GET", span=span)
