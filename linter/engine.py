@@ -231,8 +231,7 @@ class Linter:
                 root, f"{_NOUN.get(kind, kind)} holds a mapping at its top level; this file holds {what}"))
             return self._finish(path, findings, text, doc, bom=bom)
         findings.extend(self._check(doc, kind, path))
-        if kind == "cloudformation":
-            findings.extend(self._inline_buildspecs(doc, path))
+        findings.extend(self._embedded(doc, path))
         if kind == "cloudformation" and self._cfn_wanted(path):
             cfn = self.cfn()
             try:
@@ -297,42 +296,35 @@ class Linter:
         findings.extend(f for f in from_schema if (f.line, f.column, f.pointer) not in at)
         return findings
 
-    def _inline_buildspecs(self, doc: Document, path: str) -> list[Finding]:
-        """A CodeBuild project whose Source.BuildSpec is the buildspec itself, written inline,
-        is linted with every buildspec rule; findings point at the lines inside the template."""
-        resources = doc.root.get("Resources") if doc.root is not None and doc.root.is_map else None
+    def _embedded(self, doc: Document, path: str) -> list[Finding]:
+        """The findings of the documents written inside this one's strings (the packs'
+        EMBEDDED_DOCUMENTS finders name them), at the lines of the outer file."""
         out: list[Finding] = []
-        for _, resource in resources.items() if resources is not None and resources.is_map else ():
-            type_node = resource.get("Type") if resource.is_map else None
-            if type_node is None or type_node.data != "AWS::CodeBuild::Project":
-                continue
-            source = resource.get("Properties").get("Source") if resource.get("Properties") is not None else None
-            node = source.get("BuildSpec") if source is not None and source.is_map else None
-            if node is None or not node.is_scalar or not isinstance(node.data, str) or "\n" not in node.data:
-                continue  # a file path, an S3 ARN, or an intrinsic function
-            inner_root, issues = _load_yaml(node.data)
-            inner = Document(path=path, text=node.data, kind="buildspec", fmt="yaml", root=inner_root)
-            env = resource.get("Properties").get("Environment")
-            image = env.get("Image") if env is not None and env.is_map else None
-            if image is not None and isinstance(image.data, str):
-                inner.cache["codebuild-image"] = image.data  # the runtimes the buildspec can pick
-            if inner_root is None or not inner_root.is_map or "version" not in inner_root:
-                continue
-            block = node.style in ("|", ">")
-            indent = 0
-            if block:
-                first = doc.lines.line_text(node.line + 1)
-                indent = len(first) - len(first.lstrip(" "))
-            for f in [self._issue(path, i) for i in issues] + self._check(inner, "buildspec", path):
+        for finder in self.registry.embedded:
+            for found in finder(doc):
+                node = found.node
+                inner_root, issues = _load_yaml(node.data)
+                inner = Document(path=path, text=node.data, kind=found.kind, fmt="yaml", root=inner_root)
+                inner.cache.update(found.context)
+                findings = [self._issue(path, i) for i in issues]
+                if inner_root is not None and inner_root.is_map:
+                    findings += self._check(inner, found.kind, path)
+                block = node.style in ("|", ">")
+                indent = 0
                 if block:
-                    f.line, f.end_line = node.line + f.line, node.line + f.end_line
-                    f.column, f.end_column = f.column + indent, f.end_column + indent
-                else:  # a quoted one-line string: its escapes do not map, so point at the string
-                    f.line, f.column, f.end_line, f.end_column = node.line, node.column, node.end_line, node.end_column
-                f.pointer = node.pointer + f.pointer
-                f.message = f"inline buildspec: {f.message}"
-                f.edits, f.applicability = (), None  # offsets are the inner text's
-                out.append(f)
+                    first = doc.lines.line_text(node.line + 1)
+                    indent = len(first) - len(first.lstrip(" "))
+                for f in findings:
+                    if block:
+                        f.line, f.end_line = node.line + f.line, node.line + f.end_line
+                        f.column, f.end_column = f.column + indent, f.end_column + indent
+                    else:  # a quoted string: its escapes do not map, so point at the string
+                        f.line, f.column, f.end_line, f.end_column = (node.line, node.column, node.end_line,
+                                                                      node.end_column)
+                    f.pointer = node.pointer + f.pointer
+                    f.message = f"{found.label}: {f.message}"
+                    f.edits, f.applicability = (), None  # offsets are the inner text's
+                    out.append(f)
         return out
 
     def _finish(self, path: str, findings: list[Finding], text: str | None, doc: Document | None = None,

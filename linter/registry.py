@@ -34,6 +34,7 @@ class Registry:
     schemas: list[SchemaBinding] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)
     modules: list[ModuleType] = field(default_factory=list)
+    embedded: list = field(default_factory=list)   # finders: Document -> Iterable[Embedded]
 
     def add_pack(self, label: str, module: ModuleType) -> None:
         self.modules.append(module)
@@ -44,6 +45,7 @@ class Registry:
                 self.rules[value.id] = value
                 self.origin[value.id] = label
         self.schemas.extend(getattr(module, "SCHEMAS", ()))
+        self.embedded.extend(getattr(module, "EMBEDDED_DOCUMENTS", ()))
 
     def by_name(self) -> dict[str, Rule]:
         return {r.name: r for r in self.rules.values()}

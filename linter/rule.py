@@ -71,6 +71,18 @@ class Finding:
         return out
 
 
+@dataclass
+class Embedded:
+    """A document written inside a string of another (a CodeBuild project's inline
+    buildspec in a template): a rule pack's `EMBEDDED_DOCUMENTS` finders name them, the
+    engine lints each with its kind's rules and maps the positions back into the outer file."""
+
+    node: Node                      # the scalar that holds the document's text
+    kind: str
+    label: str                      # put before each message: "inline buildspec"
+    context: dict[str, Any] = field(default_factory=dict)   # seeded into the inner document's cache
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str

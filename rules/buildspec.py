@@ -10,8 +10,8 @@ import json
 import re
 from typing import Iterator
 
-from linter.document import Node
-from linter.rule import Context, Finding, declare, rule
+from linter.document import Document, Node
+from linter.rule import Context, Embedded, Finding, declare, rule
 from linter.schema_findings import SchemaBinding
 
 KIND = ("buildspec",)
@@ -968,3 +968,28 @@ def folded_list_item(ctx: Context) -> Iterator[Finding]:
         yield ctx.report(node, f"line {node.line + 1} continues the {what if what == 'command' else 'item of ' + what} "
                                f"above: YAML joins them into one, '{joined}'", fix=fix,
                          span=(node.line + 1, col, node.line + 1, col + len(rest)))
+
+
+def inline_buildspecs(doc: Document) -> Iterator[Embedded]:
+    """A CodeBuild project whose Source.BuildSpec is the buildspec itself, written inline in
+    the template (a string with line breaks; a path or an S3 ARN has none), is linted with
+    every buildspec rule; its image tells BS120 which runtimes the project offers."""
+    if doc.kind != "cloudformation" or doc.root is None or not doc.root.is_map:
+        return
+    resources = doc.root.get("Resources")
+    for _, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        if type_node is None or type_node.data != "AWS::CodeBuild::Project" or props is None or not props.is_map:
+            continue
+        source = props.get("Source")
+        node = source.get("BuildSpec") if source is not None and source.is_map else None
+        if node is None or not node.is_scalar or not isinstance(node.data, str) or "\n" not in node.data.strip():
+            continue
+        env = props.get("Environment")
+        image = env.get("Image") if env is not None and env.is_map else None
+        context = {"codebuild-image": image.data} if image is not None and isinstance(image.data, str) else {}
+        yield Embedded(node, "buildspec", "inline buildspec", context)
+
+
+EMBEDDED_DOCUMENTS = [inline_buildspecs]
