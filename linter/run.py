@@ -157,15 +157,21 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
         else:
             tasks += [(os.path.normpath(f), f, explicit) for f, explicit in linter.discover([path])]
     files = [t for t in tasks if not isinstance(t, str)]
-    if jobs > 1 and _worth_a_pool(files):
-        outcomes = iter(_pool(linter, options, cache, files, jobs))
+    # what the cache holds is answered here, before any worker (or cfn-lint) is started
+    known = {i: o for i, o in ((i, _cached(options, cache, *t)) for i, t in enumerate(files)) if o is not None} \
+        if cache is not None and not (options.fix or options.diff) else {}
+    todo = [t for i, t in enumerate(files) if i not in known]
+    if jobs > 1 and _worth_a_pool(todo):
+        fresh = iter(_pool(linter, options, cache, todo, jobs))
     else:
-        outcomes = (process(linter, options, cache, *t) for t in files)
+        fresh = (process(linter, options, cache, *t) for t in todo)
+    index = 0
     for task in tasks:
         if isinstance(task, str):
             report.problems.append(task)
             continue
-        _merge(report, next(outcomes), linter)
+        _merge(report, known[index] if index in known else next(fresh), linter)
+        index += 1
     report.findings.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report
@@ -267,9 +273,25 @@ def _work(task: tuple[str, str | None, bool]) -> Outcome:
 
 # -- one file --------------------------------------------------------------------------
 
+def _cached(options: Options, cache: Cache, display: str, target: str | None, explicit: bool) -> Outcome | None:
+    """The outcome the cache holds for a file, or None (then the file is linted)."""
+    if target is None:
+        return None
+    try:
+        data = read_regular(target)
+    except (NotRegular, OSError):
+        return None  # process() says what is wrong with it
+    entry = cache.get(cache.key(display, data, explicit))
+    if entry is None:
+        return None
+    outcome = Outcome(display)
+    outcome.result = _from_entry(display, data, entry, outcome)
+    return outcome
+
+
 def process(linter: Linter, options: Options, cache: Cache | None, display: str, target: str | None,
             explicit: bool) -> Outcome:
-    """Read, lint (from the cache where it can), and fix one file."""
+    """Read, lint and fix one file, and store its result in the cache."""
     outcome = Outcome(display)
     if target is None:
         data = options.stdin or b""
@@ -284,15 +306,10 @@ def process(linter: Linter, options: Options, cache: Cache | None, display: str,
             outcome.problems.append(f"{display_path(target)}: cannot read: {exc.strerror or exc}")
             return outcome
     folder = os.path.dirname(os.path.abspath(target)) if target else None
-    use_cache = cache is not None and target is not None and not (options.fix or options.diff)
-    key = cache.key(display, data, explicit) if use_cache else ""
-    entry = cache.get(key) if use_cache else None
-    if entry is not None:
-        result = _from_entry(display, data, entry, outcome)
-    else:
-        result = linter.lint_file(display, data, explicit, folder)
-        if use_cache and (result is None or not result.volatile):
-            cache.put(key, _to_entry(result, linter))
+    result = linter.lint_file(display, data, explicit, folder)
+    if cache is not None and target is not None and not (options.fix or options.diff) and \
+            (result is None or not result.volatile):  # (run() has looked the file up already)
+        cache.put(cache.key(display, data, explicit), _to_entry(result, linter))
     if options.fix and target is None:
         outcome.fixed_stdin = data  # stdin with --fix: the text goes back out, fixed or not
     if result is not None and result.text is not None and (options.fix or options.diff):
