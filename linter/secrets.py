@@ -385,6 +385,7 @@ def scan_value(value: str) -> SecretHit | None:
 _OPS = ("&&", "||", ";;", "|&", ">>", "<<", "&>", ">&", "<&", "\n", ";", "&", "|", "(", ")", "<", ">")
 _SEPARATORS = frozenset({"&&", "||", ";;", "|&", "\n", ";", "&", "|", "(", ")"})
 _WORD_END = frozenset(" \t\r\n;&|()<>")
+_OP_START = frozenset(o[0] for o in _OPS)
 
 
 def _paren_end(s: str, i: int) -> int:
@@ -453,7 +454,7 @@ def _lex(s: str) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
             j = s.find("\n", i)
             i = n if j < 0 else j
             continue
-        op = next((o for o in _OPS if s.startswith(o, i)), None)
+        op = next((o for o in _OPS if s.startswith(o, i)), None) if c in _OP_START else None
         if op:
             tokens.append((op, i, i + len(op)))
             i += len(op)
