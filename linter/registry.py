@@ -20,6 +20,7 @@ from linter.schema_findings import SchemaBinding
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
            "buildspec": "linter.rules.buildspec", "codebuild": "linter.rules.codebuild",
+           "codedeploy": "linter.rules.codedeploy",
            "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "secrets": "linter.rules.secrets"}
 
