@@ -103,6 +103,14 @@ class CfnLint:
                             "wrong type), or report it to cfn-lint")]
         remap = _remapper(text, fmt)
         out = []
+        size = len(text.encode("utf-8"))
+        limit = 1_000_000  # CloudFormation's limit for a template body, in bytes
+        size_rule = self._rules.get("E1002") if size > limit else None
+        if size_rule is not None and self._rules.is_rule_enabled(size_rule, self._config):
+            # cfn-lint checks the size of the file it opens itself; pipelint hands it the text
+            meta = self.rule(type("Match", (), {"rule": size_rule})())
+            out.append(Finding(path, 1, 1, 1, 2, meta.id, meta.name, meta.category, meta.severity,
+                               f"The template file size ({size} bytes) exceeds the limit ({limit} bytes)", meta.fix))
         for match in matches:
             if blue_green and match.rule.id == "E1001" and list(getattr(match, "path", None) or [])[:1] == ["Hooks"]:
                 continue

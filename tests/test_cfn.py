@@ -120,3 +120,12 @@ def test_one_root_cause_one_finding() -> None:
     assert [f.rule for f in lint(duplicate, path="t.yaml")] == ["PL002"], "not also CFN-E0000 at both keys"
     missing_bang = BAD_TYPE.replace("BucketName: [not, a, string]", "BucketName:\n        - Sub '${AWS::StackName}-b'")
     assert [f.rule for f in lint(missing_bang, path="t.yaml")] == ["CF102"], "not also CFN-E1029 and CFN-E3012"
+
+
+def test_template_size_limit_is_kept() -> None:
+    """cfn-lint's E1002 reads the size of a file it opens itself; pipelint hands it text."""
+    small = BAD_TYPE.replace("[not, a, string]", "release-artifacts-bucket")
+    text = small + "# " + "x" * 1_000_100 + "\n"
+    assert [f.rule for f in lint(text, path="t.yaml")] == ["CFN-E1002"]
+    assert [f.rule for f in lint(text, path="t.yaml", cfn_ignore=["E1002"])] == []
+    assert [f.rule for f in lint(small, path="t.yaml")] == []
