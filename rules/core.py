@@ -127,11 +127,12 @@ FIX_REFUSED = declare(
 
 TIME_LIMIT = declare(
     id="PL011", name="time-limit", category="syntax", severity="warning",
-    summary="a file whose checks ran past the time limit (60 s by default) and were stopped",
+    summary="a file whose checks ran past the time limit (60 CPU seconds by default) and were stopped",
     rationale="""
         One file must not hold up a whole run: cfn-lint has taken minutes on hostile or very
         large templates. When a file's checks run past the limit they are stopped, this
         finding says which part did not finish, and the run goes on with the other files.
         When it is cfn-lint that ran over, pipelint's own findings for the template are kept.
-        The limit is `time-limit` (seconds) in the configuration; 0 turns it off.""",
+        The limit is `time-limit` (CPU seconds, so a busy machine does not stop a file early)
+        in the configuration; 0 turns it off.""",
     fix="raise time-limit for this project, or split the template")
