@@ -703,6 +703,12 @@ def _command_hits(s: str, words: list[tuple[int, int]]) -> list[SecretHit]:
     return [h for h in hits if h]
 
 
+# What every hit beyond the token formats needs somewhere in the command: `NAME=value`, an
+# option (`-p`, `--password`), a 40-character word (an AWS secret key), `aws configure set
+# aws_secret_...`, or an npm `_authToken`/`_password` key.
+_MAY_HOLD_MORE = re.compile(r"[=-]|[A-Za-z0-9/+]{40}|aws_s|_auth|_password", re.I)
+
+
 def scan_command(command: str) -> list[SecretHit]:
     """Secrets written literally on a shell command line, offsets within `command`.
 
@@ -714,6 +720,8 @@ def scan_command(command: str) -> list[SecretHit]:
     `"${VAR}"`, `$(cmd)`) or a placeholder is never a hit, and `--password-stdin` never is.
     """
     hits = pattern_hits(command)
+    if not _MAY_HOLD_MORE.search(command):
+        return hits  # no assignment, option, 40-character word or npm/aws key name: nothing to lex
     tokens, subs = _lex(command)
     for kind, a, b in tokens:
         if kind != "w":
