@@ -52,7 +52,7 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files and folders to lint ('-' reads stdin). Default: ."),
-    format: str = typer.Option("text", "--format", "-f", help="Output format: text, json, sarif or github."),
+    format: str = typer.Option("text", "--format", "--output-format", "-f", help="Output format: text, json, sarif or github."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Force the file kind: " + ", ".join(KINDS) + "."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="The name to report for '-'."),
@@ -66,6 +66,9 @@ def check(
     color: str = typer.Option("auto", "--color", help="Colour in text output: auto (FORCE_COLOR, NO_COLOR, a terminal), always or never."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes for large runs (default: the number of cores; 1: none)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache (.pipelint_cache/)."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 whatever the findings (2 still means a usage or internal error)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the findings and nothing else (no summary, no notes)."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has, instead of the findings."),
 ) -> None:
     """Lint files and folders."""
     if format not in FORMATS:
@@ -101,9 +104,15 @@ def check(
     threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
     for line in report.problems:
         typer.echo(f"pipelint: error: {printable(line)}", err=True)
-    for line in report.notes:
+    for line in report.notes if not quiet else ():
         typer.echo(f"pipelint: note: {printable(line)}", err=True)
     code = report.exit_code(threshold)
+    if exit_zero and code == 1:
+        code = 0
+    report.quiet = quiet
+    if statistics:
+        _statistics(report, quiet)
+        raise typer.Exit(code)
     if diff:
         sys.stdout.write("".join(report.patches))
         shown = len(report.patches)
@@ -121,9 +130,26 @@ def check(
         sys.stdout.buffer.write(report.fixed_stdin)
         sys.stdout.flush()
     code = max(code, _render(report, format, output, color, to_stderr=fix and "-" in paths))
-    if report.fixed:
+    if report.fixed and not quiet:
         typer.echo(f"pipelint: fixed {report.fixed} problem{'s' if report.fixed != 1 else ''}", err=True)
     raise typer.Exit(code)
+
+
+def _statistics(report: Report, quiet: bool) -> None:
+    """`--statistics`: a line per rule, most findings first; `*` marks rules with safe fixes."""
+    counts: dict[str, int] = {}
+    fixable: set[str] = set()
+    for f in report.findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+        if f.edits and f.applicability == "safe":
+            fixable.add(f.rule)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    for rule_id, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = report.rules.get(rule_id)
+        mark = "*" if rule_id in fixable else " "
+        typer.echo(f"{n:>{width}}  {rule_id:<10} {mark} {rule.name if rule else ''}")
+    if not quiet:
+        typer.echo(report.summary())
 
 
 def _output_problem(output: str) -> str | None:
@@ -148,7 +174,8 @@ def _render(report: Report, fmt: str, output: str | None, color: str, to_stderr:
         except OSError as exc:
             typer.echo(f"pipelint: error: cannot write {printable(output)}: {exc.strerror or exc}", err=True)
             return 2
-        typer.echo(report.summary(), err=True)
+        if not report.quiet:
+            typer.echo(report.summary(), err=True)
         return 0
     module.render(report, sys.stderr if to_stderr else sys.stdout, **kwargs)
     return 0

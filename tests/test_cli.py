@@ -38,7 +38,7 @@ def test_text_output_and_exit_code(repo: Path, capsys) -> None:
     assert code == 1
     assert out.splitlines() == [
         "buildspec.yml:3:3: BS002 error unknown key 'prebuild' in 'phases'; did you mean 'pre_build'?",
-        "pipelint: 1 error in 2 files",
+        "pipelint: 1 error in 2 files (1 fixable with --fix)",
     ]
 
 
@@ -203,3 +203,16 @@ def test_folder_walk_skips_vcs_dependencies_and_virtualenvs(repo: Path, capsys) 
     (repo / "venv-any-name" / "pyvenv.cfg").write_text("home = /usr\n")
     code, out, _ = run(["check", "--format", "json", "."], capsys)
     assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
+
+
+def test_statistics_exit_zero_quiet_and_output_format(repo: Path, capsys) -> None:
+    code, out, _ = run(["check", "--statistics", "."], capsys)
+    assert code == 1 and out.splitlines() == ["1  BS002      * unknown-phase",
+                                              "pipelint: 1 error in 2 files (1 fixable with --fix)"]
+    assert run(["check", "--exit-zero", "."], capsys)[0] == 0
+    assert run(["check", "--exit-zero", "missing.yml"], capsys)[0] == 2, "usage errors still exit 2"
+    code, out, _ = run(["check", "--quiet", "."], capsys)
+    assert code == 1 and out.splitlines() == [
+        "buildspec.yml:3:3: BS002 error unknown key 'prebuild' in 'phases'; did you mean 'pre_build'?"]
+    code, out, _ = run(["check", "--output-format", "json", "buildspec.yml"], capsys)
+    assert json.loads(out)["findings"][0]["rule"] == "BS002"

@@ -23,6 +23,7 @@ class Report:
     patches: list[str] = field(default_factory=list)        # --diff: one patch per file
     withheld: int = 0                                       # --diff: hunks not shown (they hold a secret)
     fixed_stdin: bytes | None = None                        # --fix on stdin: the text to write back
+    quiet: bool = False                                     # --quiet: findings only, no summary
 
     def exit_code(self, fail_on: str) -> int:
         """0 nothing at or above `fail_on`; 1 findings at or above it; 2 a problem or an
@@ -51,7 +52,9 @@ class Report:
             return f"pipelint: no problems in {files}{unchecked}"
         parts = [f"{n} {name}{'s' if n != 1 else ''}" for name, n in
                  (("error", c["error"]), ("warning", c["warning"]), ("info", c["info"])) if n]
-        return f"pipelint: {', '.join(parts)} in {files}{unchecked}"
+        fixable = sum(1 for f in self.findings if f.edits and f.applicability == "safe")
+        hint = f" ({fixable} fixable with --fix)" if fixable else ""
+        return f"pipelint: {', '.join(parts)} in {files}{hint}{unchecked}"
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"

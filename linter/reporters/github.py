@@ -25,4 +25,5 @@ def render(report: Report, stream: TextIO) -> None:
             f"::{LEVEL[f.severity]} file={_prop(display_path(f.path))},line={f.line},col={f.column},"
             f"endLine={f.end_line},endColumn={f.end_column},title={_prop(f'{f.rule} {f.name}')}"
             f"::{_data(message)}\n")
-    stream.write(report.summary() + "\n")
+    if not report.quiet:
+        stream.write(report.summary() + "\n")

@@ -53,7 +53,8 @@ def render(report: Report, stream: TextIO, color: str = "auto") -> None:
         return
     for f in report.findings:
         stream.write(f"{printable(display_path(f.path))}:{f.line}:{f.column}: {f.rule} {f.severity} {printable(f.message)}\n")
-    stream.write(report.summary() + "\n")
+    if not report.quiet:
+        stream.write(report.summary() + "\n")
 
 
 def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
@@ -82,4 +83,5 @@ def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
         if f.fix:
             console.print(f"  [green]fix:[/] {escape(printable(f.fix))}")
         console.print()
-    console.print(escape(report.summary()))
+    if not report.quiet:
+        console.print(escape(report.summary()))
