@@ -52,7 +52,7 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def check(
     paths: Optional[List[str]] = typer.Argument(None, help="Files and folders to lint ('-' reads stdin). Default: ."),
-    format: str = typer.Option("text", "--format", "--output-format", "-f", help="Output format: text, json, sarif or github."),
+    format: str = typer.Option("text", "--format", "--output-format", "-f", help="Output format: text, json, sarif, github, gitlab (code quality) or junit."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Force the file kind: " + ", ".join(KINDS) + "."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="The name to report for '-'."),
@@ -210,6 +210,22 @@ def rules_markdown() -> str:
     from linter.docs import rules_table
 
     return rules_table(registry.load().sorted())
+
+
+SCHEMA_NAMES = ("buildspec", "appspec-ec2", "appspec-ecs", "appspec-lambda", "pipeline")
+
+
+@app.command("schema")
+def schema_command(name: str = typer.Argument(..., help="buildspec, appspec-ec2, appspec-ecs, appspec-lambda or pipeline.")) -> None:
+    """Print the JSON Schema of a file kind, for editors (yaml-language-server, VS Code)."""
+    if name not in SCHEMA_NAMES:
+        from linter.suggest import did_you_mean
+
+        guess = did_you_mean(name, SCHEMA_NAMES)
+        raise _fail(f"no schema '{name}'" + (f"; did you mean '{guess}'?" if guess else f": use one of {', '.join(SCHEMA_NAMES)}"))
+    from importlib import resources
+
+    typer.echo(resources.files("linter.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
 @app.command("rule")

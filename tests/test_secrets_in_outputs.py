@@ -20,7 +20,7 @@ from linter.reporters import Report
 from linter.run import Options, run
 
 EXAMPLES = ROOT / "examples"
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 def _secret_values(paths: list[Path]) -> set[str]:

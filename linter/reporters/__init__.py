@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from linter.rule import SEVERITY_RANK, Finding, Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 @dataclass
