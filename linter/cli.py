@@ -69,6 +69,8 @@ def check(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 whatever the findings (2 still means a usage or internal error)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the findings and nothing else (no summary, no notes)."),
     statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has, instead of the findings."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only the findings this baseline file does not record."),
+    write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Record every finding of this run in FILE (for --baseline)."),
 ) -> None:
     """Lint files and folders."""
     if format not in FORMATS:
@@ -102,6 +104,22 @@ def check(
     cache = None if no_cache or fix or diff else cache_for(settings, linter)
     report = run(options, settings, linter, jobs=jobs or os.cpu_count() or 1, cache=cache)
     threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
+    if write_baseline:
+        from linter import baseline as baseline_mod
+
+        try:
+            recorded = baseline_mod.write(report, write_baseline)
+        except OSError as exc:
+            raise _fail(f"cannot write the baseline {write_baseline}: {exc.strerror or exc}") from None
+        typer.echo(f"pipelint: recorded {recorded} finding{'s' if recorded != 1 else ''} in {write_baseline}", err=True)
+    if baseline:
+        from linter import baseline as baseline_mod
+
+        try:
+            known = baseline_mod.load(baseline)
+        except baseline_mod.BaselineError as exc:
+            raise _fail(str(exc)) from None
+        report.baselined = baseline_mod.apply(report, known)
     for line in report.problems:
         typer.echo(f"pipelint: error: {printable(line)}", err=True)
     for line in report.notes if not quiet else ():

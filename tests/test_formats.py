@@ -60,3 +60,21 @@ def test_schema_command_prints_each_schema(capsys) -> None:
         assert code == 0 and json.loads(out)["$schema"].startswith("https://json-schema.org/")
     code, _, err = cli(["schema", "buildspek"], capsys)
     assert code == 2 and "did you mean 'buildspec'" in err
+
+
+def test_baseline_reports_only_new_findings(workdir: Path, capsys) -> None:
+    (workdir / "buildspec.yml").write_text(BAD)
+    code, _, err = cli(["check", "--write-baseline", "baseline.json", "."], capsys)
+    assert code == 1 and "recorded 1 finding" in err
+    code, out, _ = cli(["check", "--baseline", "baseline.json", "."], capsys)
+    assert code == 0 and out == "pipelint: no problems in 1 file; 1 more in the baseline\n"
+    # lines added above keep the old finding known; a new problem is reported
+    (workdir / "buildspec.yml").write_text("# a comment\n" + BAD + "  postbuild:\n    commands: [make]\n")
+    code, out, _ = cli(["check", "--baseline", "baseline.json", "."], capsys)
+    assert code == 1 and "'postbuild'" in out and "'prebuild'" not in out
+    # fixed findings leave the baseline when it is written again
+    (workdir / "buildspec.yml").write_text(GOOD)
+    cli(["check", "--write-baseline", "baseline.json", "."], capsys)
+    assert json.loads((workdir / "baseline.json").read_text())["findings"] == []
+    (workdir / "bad.json").write_text("{}")
+    assert cli(["check", "--baseline", "bad.json", "."], capsys)[0] == 2

@@ -24,6 +24,7 @@ class Report:
     withheld: int = 0                                       # --diff: hunks not shown (they hold a secret)
     fixed_stdin: bytes | None = None                        # --fix on stdin: the text to write back
     quiet: bool = False                                     # --quiet: findings only, no summary
+    baselined: int = 0                                      # findings a --baseline file recorded (not shown)
 
     def exit_code(self, fail_on: str) -> int:
         """0 nothing at or above `fail_on`; 1 findings at or above it; 2 a problem or an
@@ -42,10 +43,10 @@ class Report:
     def summary(self) -> str:
         c = self.counts()
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
-        unchecked = ""
+        unchecked = f"; {self.baselined} more in the baseline" if self.baselined else ""
         if self.problems:
             n = len(self.problems)
-            unchecked = f"; {n} problem{'s' if n != 1 else ''} with the paths (above)"
+            unchecked += f"; {n} problem{'s' if n != 1 else ''} with the paths (above)"
         if not self.findings:
             if self.problems and not self.files:
                 return f"pipelint: nothing checked{unchecked}"
