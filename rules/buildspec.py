@@ -6,7 +6,6 @@ Facts: shared/specs/buildspec.md (the CodeBuild User Guide's build-spec-ref).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Iterator
 

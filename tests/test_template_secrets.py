@@ -78,7 +78,7 @@ def assert_redacted(findings, *secrets: str) -> None:
 # ------------------------------------------------------------------------ SEC008: SSM parameters
 
 def ssm(name: str | None, value: str, type_: str | None = "String", logical: str = "Param") -> str:
-    lines = [f"Resources:", f"  {logical}:", "    Type: AWS::SSM::Parameter", "    Properties:"]
+    lines = ["Resources:", f"  {logical}:", "    Type: AWS::SSM::Parameter", "    Properties:"]
     if name is not None:
         lines.append(f"      Name: {name}")
     if type_ is not None:
