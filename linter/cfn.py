@@ -88,6 +88,11 @@ class CfnLint:
                 fix=f"see {source}", kinds=("cloudformation",), url=source)
         return self.meta[rule_id]
 
+    def describe(self, rule_id: str) -> Rule | None:
+        """pipelint's view of one of cfn-lint's rules (`E3006`), for `pipelint rule CFN-E3006`."""
+        found = self._rules.get(rule_id.upper())
+        return self.rule(type("Match", (), {"rule": found})()) if found is not None else None
+
     def findings(self, path: str, text: str, data: Any, fmt: str = "yaml") -> list[Finding]:
         """cfn-lint's findings; when cfn-lint itself fails, one CF001 finding saying so (the
         template's other findings, pipelint's own, are kept by the caller)."""

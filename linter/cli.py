@@ -254,6 +254,10 @@ def rule_command(code: str = typer.Argument(..., help="A rule id or slug.")) -> 
 
     rules = registry.load().rules
     found = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
+    if found is None and code.upper().startswith(("CFN-", "CFN_")):  # cfn-lint's, loaded only for this
+        from linter.cfn import CfnLint
+
+        found = CfnLint().describe(code[4:])
     if found is None:
         guess = did_you_mean(code, list(rules) + [r.name for r in rules.values()])
         raise _fail(f"no rule '{code}'" + (f"; did you mean '{guess}'?" if guess else ""))

@@ -129,3 +129,11 @@ def test_template_size_limit_is_kept() -> None:
     assert [f.rule for f in lint(text, path="t.yaml")] == ["CFN-E1002"]
     assert [f.rule for f in lint(text, path="t.yaml", cfn_ignore=["E1002"])] == []
     assert [f.rule for f in lint(small, path="t.yaml")] == []
+
+
+def test_rule_command_describes_cfn_lint_rules(capsys) -> None:
+    from helpers import cli
+
+    code, out, _ = cli(["rule", "CFN-E3006"], capsys)
+    assert code == 0 and out.startswith("CFN-E3006 cfn-e3006") and "Reported by cfn-lint" in out
+    assert cli(["rule", "CFN-E9999"], capsys)[0] == 2
