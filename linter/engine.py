@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 from linter import registry as registry_mod
 from linter.cfn import merge
 from linter.document import Document, LineIndex
+from linter.gitignore import GitIgnore, work_tree
 from linter.json_loader import load_json, repair_json
 from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
 from linter.masking import mask_text, merge_spans, raw_masks, redact_tokens, redact_values, secret_nodes
@@ -362,15 +363,18 @@ class Linter:
         """(path, named explicitly) for every file to lint, in a stable order."""
         for path in paths:
             if os.path.isdir(path):
+                top = work_tree(path)
+                ignore = GitIgnore(top) if top else None  # .gitignore, read by us, never by git
                 for folder, dirs, files in os.walk(path):
                     dirs[:] = sorted(d for d in dirs if not _skip_dir(folder, d)
-                                     and not self.excluded(_rel(os.path.join(folder, d))))
+                                     and not self.excluded(_rel(os.path.join(folder, d)))
+                                     and not (ignore and ignore.ignored(os.path.join(folder, d), True)))
                     for name in sorted(files):
                         full = os.path.join(folder, name)
                         # a link is not followed in a walk: its target, when inside the
                         # paths given, is linted where it lies; outside them, not at all
                         if name.lower().endswith(LINTABLE) and not self.excluded(_rel(full)) \
-                                and not os.path.islink(full):
+                                and not os.path.islink(full) and not (ignore and ignore.ignored(full, False)):
                             yield full, False
             else:
                 if not self.excluded(_rel(path)):

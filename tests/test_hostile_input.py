@@ -211,3 +211,33 @@ def test_forced_colour_in_a_pipe_shows_the_snippet(monkeypatch) -> None:
     assert text_reporter.full(stream) and text_reporter.colour(stream)
     monkeypatch.delenv("FORCE_COLOR")
     assert not text_reporter.full(stream) and not text_reporter.colour(stream)
+
+
+def test_gitignore_is_honoured_in_a_work_tree(workdir: Path, capsys) -> None:
+    (workdir / ".git").mkdir()  # a work tree; git itself is never run
+    (workdir / ".gitignore").write_text("build/\n*.generated.yml\n/top-only.yml\n!keep.generated.yml\n")
+    for rel in ("build/buildspec.yml", "src/build/buildspec.yml", "ci/x.generated.yml", "ci/keep.generated.yml",
+                "top-only.yml", "ci/top-only.yml", "ci/buildspec.yml", "deep/a/b/buildspec.yml"):
+        (workdir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / rel).write_text(BAD)
+    (workdir / "deep" / ".gitignore").write_text("a/b/\n")
+    (workdir / ".git" / "info").mkdir()
+    (workdir / ".git" / "info" / "exclude").write_text("ci/buildspec.yml\n")
+    _, out, _ = cli(["check", "--kind", "buildspec", "."], capsys)
+    linted = sorted({line.split(":")[0] for line in out.splitlines() if ": BS002" in line})
+    assert linted == ["ci/keep.generated.yml", "ci/top-only.yml"]
+    _, out, _ = cli(["check", "build/buildspec.yml"], capsys)  # named explicitly: linted
+    assert "build/buildspec.yml:3:3: BS002" in out
+
+
+def test_gitignore_double_star_and_classes(tmp_path: Path) -> None:
+    from linter.gitignore import GitIgnore
+
+    (tmp_path / ".gitignore").write_text("**/gen/\nvendor/**\n*.[ot]mp.yml\n\\#x.yml\n")
+    ignore = GitIgnore(str(tmp_path))
+    cases = {"a/b/gen": (True, True), "gen": (True, True), "gen.yml": (False, False),
+             "vendor/x/buildspec.yml": (False, True), "vendorx/buildspec.yml": (False, False),
+             "a.tmp.yml": (False, True), "a.omp.yml": (False, True), "a.xmp.yml": (False, False),
+             "#x.yml": (False, True)}
+    for rel, (is_dir, expected) in cases.items():
+        assert ignore.ignored(str(tmp_path / rel), is_dir) == expected, rel
