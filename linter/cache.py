@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -94,6 +93,8 @@ class Cache:
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
+        import tempfile  # written only on a miss
+
         try:
             self._prepare()
             path = self._path(key)

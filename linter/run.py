@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterator
 
 from linter.cache import Cache, cache_folder, cfn_lint_version, code_fingerprint, finding_from_json, finding_to_json
 from linter.config import Config, ConfigError, find_config, load_config
 from linter.engine import FileResult, Linter, Settings, decode
-from linter.fixes import encode, fix, unified_diff, write_atomic
+from linter.kinds import kind_by_hint
 from linter.reporters import Report, display_path
 from linter.rule import Finding, Rule
 
@@ -148,23 +147,25 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
     same order, either way."""
     linter = linter or Linter(settings)
     report = Report(findings=[], files=0, rules=linter.rules)
-    tasks: list[tuple[str, str | None, bool] | str] = []   # (display, path, explicit), or a problem
+    tasks: list[Task | str] = []   # a file to lint, or a problem with a path
     for path in options.paths:
         if path == "-":
-            tasks.append((options.stdin_filename or "-", None, True))
+            tasks.append(Task(options.stdin_filename or "-", None, True, options.stdin or b""))
         elif not os.path.lexists(path):
             tasks.append(f"{path}: no such file or folder")
         else:
-            tasks += [(os.path.normpath(f), f, explicit) for f, explicit in linter.discover([path])]
-    files = [t for t in tasks if not isinstance(t, str)]
-    # what the cache holds is answered here, before any worker (or cfn-lint) is started
-    known = {i: o for i, o in ((i, _cached(options, cache, *t)) for i, t in enumerate(files)) if o is not None} \
-        if cache is not None and not (options.fix or options.diff) else {}
+            tasks += [Task(os.path.normpath(f), f, explicit) for f, explicit in linter.discover([path])]
+    files = [t for t in tasks if isinstance(t, Task)]
+    # what the cache holds is answered here, before any worker (or cfn-lint) is started; the
+    # bytes read and the key computed for it go on with the files it does not hold
+    use_cache = cache is not None and not (options.fix or options.diff)
+    known = {i: o for i, o in ((i, _cached(cache, t)) for i, t in enumerate(files)) if o is not None} \
+        if use_cache else {}
     todo = [t for i, t in enumerate(files) if i not in known]
     if jobs > 1 and _worth_a_pool(todo):
-        fresh = iter(_pool(linter, options, cache, todo, jobs))
+        fresh = iter(_pool(linter, options, cache if use_cache else None, todo, jobs))
     else:
-        fresh = (process(linter, options, cache, *t) for t in todo)
+        fresh = (process(linter, options, cache if use_cache else None, t) for t in todo)
     index = 0
     for task in tasks:
         if isinstance(task, str):
@@ -198,28 +199,26 @@ def _merge(report: Report, outcome: Outcome, linter: Linter) -> None:
     report.findings.extend(result.findings)
 
 
-def _worth_a_pool(files: list[tuple[str, str | None, bool]]) -> bool:
-    if any(path is None for _, path, _ in files):
+def _worth_a_pool(files: list[Task]) -> bool:
+    if any(t.target is None for t in files):
         return False  # stdin: one file
-    return len(files) >= PARALLEL_FILES or sum(1 for _, path, _ in files if _looks_like_template(path)) \
-        >= PARALLEL_TEMPLATES
+    return len(files) >= PARALLEL_FILES or sum(1 for t in files if _looks_like_template(t)) >= PARALLEL_TEMPLATES
 
 
-_TEMPLATE_HINT = re.compile(rb"AWSTemplateFormatVersion|^Transform:\s*['\"]?AWS::Serverless"
-                            rb"|^\s+Type:\s*['\"]?AWS::[A-Za-z0-9]+::|\"Type\"\s*:\s*\"AWS::[A-Za-z0-9]+::", re.M)
-
-
-def _looks_like_template(path: str) -> bool:
-    """A cheap look at a file's start, to decide on workers and on loading cfn-lint early."""
-    name = os.path.basename(path).lower()
-    if not name.endswith((".yml", ".yaml", ".json", ".template")) or "appspec" in name or "buildspec" in name:
+def _looks_like_template(task: Task) -> bool:
+    """A cheap look at a file's start (kind_by_hint's), to decide on workers and on loading
+    cfn-lint early. AppSpecs for ECS name AWS:: types too: their names keep them out."""
+    name = os.path.basename(task.display).lower()
+    if "appspec" in name or "buildspec" in name:
         return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError:
-        return False
-    return _TEMPLATE_HINT.search(head) is not None
+    head = task.data[:65536] if task.data is not None else None
+    if head is None:
+        try:
+            with open(task.target, "rb") as f:
+                head = f.read(65536)
+        except OSError:
+            return False
+    return kind_by_hint(task.display, head.decode("utf-8", "replace")) == "cloudformation"
 
 
 # -- worker processes ----------------------------------------------------------------
@@ -232,8 +231,7 @@ _WARM_UP = (("buildspec.yml", b"version: 0.2\nenv: {variables: {A: b}}\nphases: 
                             b' "Resource": "*"}]}'))
 
 
-def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tuple[str, str | None, bool]],
-          jobs: int) -> Iterator[Outcome]:
+def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[Task], jobs: int) -> Iterator[Outcome]:
     """Outcomes in the order of `files`, from `jobs` forked workers. The parent loads
     cfn-lint first when the run has templates, so every worker starts with it loaded."""
     import concurrent.futures
@@ -243,9 +241,9 @@ def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tup
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork (Windows): one process
-        yield from (process(linter, options, cache, *t) for t in files)
+        yield from (process(linter, options, cache, t) for t in files)
         return
-    if any(_looks_like_template(path) for _, path, _ in files if path) and linter._cfn_wanted("template.yaml"):
+    if any(_looks_like_template(t) for t in files) and linter._cfn_wanted("template.yaml"):
         linter.cfn()
     for name, sample in _WARM_UP:  # import and compile what every file needs once, before forking
         linter.lint_file(name, sample)
@@ -259,43 +257,56 @@ def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[tup
                 done += 1
                 yield outcome
     except concurrent.futures.process.BrokenProcessPool:  # a worker died (memory?): finish here
-        yield from (process(linter, options, cache, *t) for t in files[done:])
+        yield from (process(linter, options, cache, t) for t in files[done:])
     finally:
         _WORKER = None
         gc.unfreeze()
 
 
-def _work(task: tuple[str, str | None, bool]) -> Outcome:
+def _work(task: Task) -> Outcome:
     assert _WORKER is not None, "a worker forked from run()"
     linter, options, cache = _WORKER
-    return process(linter, options, cache, *task)
+    return process(linter, options, cache, task)
 
 
 # -- one file --------------------------------------------------------------------------
 
-def _cached(options: Options, cache: Cache, display: str, target: str | None, explicit: bool) -> Outcome | None:
-    """The outcome the cache holds for a file, or None (then the file is linted)."""
-    if target is None:
+@dataclass
+class Task:
+    """One file of a run: its name in the report, where it is on disk (None: stdin), and,
+    once read, its bytes and cache key."""
+
+    display: str
+    target: str | None
+    explicit: bool
+    data: bytes | None = None
+    key: str | None = None
+
+
+def _cached(cache: Cache, task: Task) -> Outcome | None:
+    """The outcome the cache holds for a file, or None (then the file is linted, with the
+    bytes and the key read here)."""
+    if task.target is None:
         return None
     try:
-        data = read_regular(target)
+        task.data = read_regular(task.target)
     except (NotRegular, OSError):
         return None  # process() says what is wrong with it
-    entry = cache.get(cache.key(display, data, explicit))
+    task.key = cache.key(task.display, task.data, task.explicit)
+    entry = cache.get(task.key)
     if entry is None:
         return None
-    outcome = Outcome(display)
-    outcome.result = _from_entry(display, data, entry, outcome)
+    outcome = Outcome(task.display)
+    outcome.result = _from_entry(task.display, task.data, entry, outcome)
     return outcome
 
 
-def process(linter: Linter, options: Options, cache: Cache | None, display: str, target: str | None,
-            explicit: bool) -> Outcome:
-    """Read, lint and fix one file, and store its result in the cache."""
+def process(linter: Linter, options: Options, cache: Cache | None, task: Task) -> Outcome:
+    """Read (unless run() has), lint and fix one file, and store its result in `cache`."""
+    display, target, explicit = task.display, task.target, task.explicit
     outcome = Outcome(display)
-    if target is None:
-        data = options.stdin or b""
-    else:
+    data = task.data
+    if data is None:
         try:
             data = read_regular(target)
         except NotRegular as exc:  # named: the user asked for it; found in a folder: a note
@@ -307,9 +318,8 @@ def process(linter: Linter, options: Options, cache: Cache | None, display: str,
             return outcome
     folder = os.path.dirname(os.path.abspath(target)) if target else None
     result = linter.lint_file(display, data, explicit, folder)
-    if cache is not None and target is not None and not (options.fix or options.diff) and \
-            (result is None or not result.volatile):  # (run() has looked the file up already)
-        cache.put(cache.key(display, data, explicit), _to_entry(result, linter))
+    if cache is not None and target is not None and (result is None or not result.volatile):
+        cache.put(task.key or cache.key(display, data, explicit), _to_entry(result, linter))
     if options.fix and target is None:
         outcome.fixed_stdin = data  # stdin with --fix: the text goes back out, fixed or not
     if result is not None and result.text is not None and (options.fix or options.diff):
@@ -340,13 +350,14 @@ def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> Fil
 
 
 def _rule_json(rule: Rule) -> dict:
-    return {"id": rule.id, "name": rule.name, "category": rule.category, "severity": rule.severity,
-            "summary": rule.summary, "rationale": rule.rationale, "fix": rule.fix, "kinds": list(rule.kinds),
-            "url": rule.url}
+    """A cfn-lint rule's metadata as JSON (it has no check or options of its own)."""
+    return {f.name: getattr(rule, f.name) for f in fields(Rule) if f.name not in ("check", "options")}
 
 
 def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult, display: str, explicit: bool,
          folder: str | None, target: str | None) -> FileResult:
+    from linter.fixes import encode, fix, unified_diff, write_atomic  # only --fix and --diff need them
+
     text = result.text or ""
     relinted: dict[str, FileResult | None] = {}
 

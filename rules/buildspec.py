@@ -11,6 +11,7 @@ from typing import Iterator
 
 from linter.document import Document, Node
 from linter.rule import Context, Embedded, Finding, declare, rule
+from linter.rules.intrinsics import resources_of
 from linter.schema_findings import SchemaBinding
 
 KIND = ("buildspec",)
@@ -973,14 +974,9 @@ def inline_buildspecs(doc: Document) -> Iterator[Embedded]:
     """A CodeBuild project whose Source.BuildSpec is the buildspec itself, written inline in
     the template (a string with line breaks; a path or an S3 ARN has none), is linted with
     every buildspec rule; its image tells BS120 which runtimes the project offers."""
-    if doc.kind != "cloudformation" or doc.root is None or not doc.root.is_map:
+    if doc.kind != "cloudformation":
         return
-    resources = doc.root.get("Resources")
-    for _, resource in resources.items() if resources is not None and resources.is_map else ():
-        type_node = resource.get("Type") if resource.is_map else None
-        props = resource.get("Properties") if resource.is_map else None
-        if type_node is None or type_node.data != "AWS::CodeBuild::Project" or props is None or not props.is_map:
-            continue
+    for _, props in resources_of(doc.root, "AWS::CodeBuild::Project"):
         source = props.get("Source")
         node = source.get("BuildSpec") if source is not None and source.is_map else None
         if node is None or not node.is_scalar or not isinstance(node.data, str) or "\n" not in node.data.strip():

@@ -16,8 +16,8 @@ import re
 from importlib import resources
 from typing import Any, Iterator
 
-from linter.document import Node
 from linter.rule import Context, Finding, rule
+from linter.rules.intrinsics import resources_of
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,36 +55,27 @@ def _key(version: str) -> tuple[int, ...]:
 
 # -- CF103 ---------------------------------------------------------------------------
 
+_PROJECT = """
+          AWSTemplateFormatVersion: "2010-09-09"
+          Resources:
+            Build:
+              Type: AWS::CodeBuild::Project
+              Properties:
+                ServiceRole: arn:aws:iam::123456789012:role/build
+                Artifacts: {Type: NO_ARTIFACTS}
+                Source: {Type: NO_SOURCE, BuildSpec: buildspec.yml}
+                Environment:
+                  Type: LINUX_CONTAINER
+                  ComputeType: BUILD_GENERAL1_SMALL
+                  Image: IMAGE"""
+
+
 @rule(id="CF103", name="retired-codebuild-image", category="practice", severity="warning",
       kinds=("cloudformation",),
       summary="a CodeBuild project on a curated image that is deprecated (warning) or no longer supported (error)",
       fix="use a current image, such as aws/codebuild/standard:7.0 or aws/codebuild/amazonlinux-x86_64-standard:5.0",
-      bad="""
-          AWSTemplateFormatVersion: "2010-09-09"
-          Resources:
-            Build:
-              Type: AWS::CodeBuild::Project
-              Properties:
-                ServiceRole: arn:aws:iam::123456789012:role/build
-                Artifacts: {Type: NO_ARTIFACTS}
-                Source: {Type: NO_SOURCE, BuildSpec: buildspec.yml}
-                Environment:
-                  Type: LINUX_CONTAINER
-                  ComputeType: BUILD_GENERAL1_SMALL
-                  Image: aws/codebuild/standard:4.0""",
-      good="""
-          AWSTemplateFormatVersion: "2010-09-09"
-          Resources:
-            Build:
-              Type: AWS::CodeBuild::Project
-              Properties:
-                ServiceRole: arn:aws:iam::123456789012:role/build
-                Artifacts: {Type: NO_ARTIFACTS}
-                Source: {Type: NO_SOURCE, BuildSpec: buildspec.yml}
-                Environment:
-                  Type: LINUX_CONTAINER
-                  ComputeType: BUILD_GENERAL1_SMALL
-                  Image: aws/codebuild/standard:7.0""")
+      bad=_PROJECT.replace("IMAGE", "aws/codebuild/standard:4.0"),
+      good=_PROJECT.replace("IMAGE", "aws/codebuild/standard:7.0"))
 def retired_codebuild_image(ctx: Context) -> Iterator[Finding]:
     """CodeBuild's "Deprecated CodeBuild images" page lists images that still run but are
     no longer patched and no longer cached, so every build pulls them (standard:3.0 and 4.0,
@@ -93,7 +84,7 @@ def retired_codebuild_image(ctx: Context) -> Iterator[Finding]:
     docker:17.09.0, java:openjdk-8, ubuntu-base:14.04, the eb-* images) and standard:1.0
     and 2.0 are no longer supported at all: their definitions sit in the image repository's
     unsupported_images folder. The finding names the current image to move to."""
-    for key, props in _projects(ctx):
+    for key, props in resources_of(ctx.root, "AWS::CodeBuild::Project"):
         env = props.get("Environment")
         node = env.get("Image") if env is not None and env.is_map else None
         if node is None or not node.is_scalar or not isinstance(node.data, str):
@@ -109,15 +100,6 @@ def retired_codebuild_image(ctx: Context) -> Iterator[Finding]:
         else:
             yield ctx.report(node, f"{key.data} builds on {node.data}, an image CodeBuild no longer supports; "
                                    f"use {use}", fix=f"use {use}", severity="error")
-
-
-def _projects(ctx: Context) -> Iterator[tuple[Node, Node]]:
-    resources_node = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
-    for key, resource in resources_node.items() if resources_node is not None and resources_node.is_map else ():
-        if resource.is_map and resource.get("Type") is not None and resource.get("Type").data == "AWS::CodeBuild::Project":
-            props = resource.get("Properties")
-            if props is not None and props.is_map:
-                yield key, props
 
 
 # -- BS120 ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ What the rules check (each rule's rationale names the documentation pages it res
 
 A value written with an intrinsic function that cannot be read here (`!Ref` to a parameter,
 `!If`, `!ImportValue`, `!Sub` with variables) is unknown and never guessed: the check that
-needs it is skipped. The template is read once into a small model (`_model`) that every rule
+needs it is skipped. The template is read once into a small model (`template_model`) that every rule
 of the pack shares.
 """
 
@@ -109,7 +109,7 @@ class Model:
         return (r for r in self.resources.values() if r.type in types and r.props is not None and r.props.is_map)
 
 
-def _model(ctx: Context) -> Model:
+def template_model(ctx: Context) -> Model:
     cached = ctx.doc.cache.get("codedeploy-model")
     if cached is not None:
         return cached
@@ -135,7 +135,7 @@ def _model(ctx: Context) -> Model:
 
 # -- values --------------------------------------------------------------------------
 
-def _literal(node: Node | None) -> str | None:
+def literal_text(node: Node | None) -> str | None:
     """The text of a plain scalar; None for an intrinsic function or anything else."""
     if node is None or not node.is_scalar or node.data is None or isinstance(node.data, bool):
         return None
@@ -162,7 +162,7 @@ def _flag(node: Node | None) -> bool | None:
     return {"true": True, "false": False}.get(text)
 
 
-def _target(node: Node | None) -> str | None:
+def ref_target(node: Node | None) -> str | None:
     """The logical id a `Ref` or `Fn::GetAtt` names."""
     if node is None or not node.is_map or len(node.value) != 1:
         return None
@@ -191,7 +191,7 @@ def _strings(node: Node | None) -> list[str] | None:
     items = _items(node)
     if items is None:
         return None
-    out = [_literal(i) for i in items]
+    out = [literal_text(i) for i in items]
     return None if any(v is None for v in out) else out  # type: ignore[misc]
 
 
@@ -200,13 +200,13 @@ def _resolved(model: Model, node: Node | None) -> str | None:
     to a parameter (its Default), an `Fn::Sub` whose variables are parameters with defaults."""
     if node is None:
         return None
-    text = _literal(node)
+    text = literal_text(node)
     if text is not None:
         return text
-    name = _target(node)
+    name = ref_target(node)
     if name is not None and node.value[0][0].data == "Ref":
         param = model.parameters.get(name)
-        return _literal(param.get("Default")) if param is not None and param.is_map else None
+        return literal_text(param.get("Default")) if param is not None and param.is_map else None
     template = text_of(node) if node.is_map and len(node.value) == 1 and node.value[0][0].data == "Fn::Sub" \
         else None
     if template is None:
@@ -214,7 +214,7 @@ def _resolved(model: Model, node: Node | None) -> str | None:
 
     def default(m: re.Match) -> str:
         param = model.parameters.get(m.group(1))
-        value = _literal(param.get("Default")) if param is not None and param.is_map else None
+        value = literal_text(param.get("Default")) if param is not None and param.is_map else None
         return value if value is not None else "\0"
 
     out = re.sub(r"\$\{([^}!.]+)\}", default, template)
@@ -238,21 +238,21 @@ def _app_platform(res: Resource) -> str | None:
     node = res.props.get("ComputePlatform")
     if node is None:
         return "Server"
-    text = _literal(node)
+    text = literal_text(node)
     return text if text in PLATFORMS else None
 
 
 def _application(model: Model, group: Resource) -> Resource | None:
     """The template's application a group belongs to (by Ref, or by its literal name)."""
     node = group.props.get("ApplicationName") if group.props is not None else None
-    name = _target(node)
+    name = ref_target(node)
     if name is not None:
         found = model.resources.get(name)
         return found if found is not None and found.type == APPLICATION else None
-    text = _literal(node)
+    text = literal_text(node)
     if text is None:
         return None
-    return next((a for a in model.of_type(APPLICATION) if _literal(a.props.get("ApplicationName")) == text), None)
+    return next((a for a in model.of_type(APPLICATION) if literal_text(a.props.get("ApplicationName")) == text), None)
 
 
 def _platform(model: Model, group: Resource) -> str | None:
@@ -260,7 +260,7 @@ def _platform(model: Model, group: Resource) -> str | None:
     return _app_platform(app) if app is not None else None
 
 
-def _is_ecs(model: Model, group: Resource) -> bool:
+def is_ecs_group(model: Model, group: Resource) -> bool:
     platform = _platform(model, group)
     return platform == "ECS" or (platform is None and "ECSServices" in group.props)
 
@@ -281,21 +281,21 @@ def _predefined_platform(name: str) -> str | None:
 
 
 def _custom_config(model: Model, node: Node | None) -> Resource | None:
-    name = _target(node)
+    name = ref_target(node)
     if name is not None:
         found = model.resources.get(name)
         return found if found is not None and found.type == CONFIG else None
-    text = _literal(node)
+    text = literal_text(node)
     if text is None:
         return None
-    return next((c for c in model.of_type(CONFIG) if _literal(c.props.get("DeploymentConfigName")) == text), None)
+    return next((c for c in model.of_type(CONFIG) if literal_text(c.props.get("DeploymentConfigName")) == text), None)
 
 
 def _config_platform(config: Resource) -> str | None:
     node = config.props.get("ComputePlatform")
     if node is None:
         return "Server"
-    text = _literal(node)
+    text = literal_text(node)
     return text if text in PLATFORMS else None
 
 
@@ -312,7 +312,7 @@ def _config_misfit(config: Resource) -> tuple[Node, str] | None:
 # -- deployment groups -----------------------------------------------------------------
 
 def _groups(ctx: Context) -> Iterator[Resource]:
-    return _model(ctx).of_type(GROUP)
+    return template_model(ctx).of_type(GROUP)
 
 
 @dataclass
@@ -496,7 +496,7 @@ def unknown_alarm_name(ctx: Context) -> Iterator[Finding]:
     alarm whose name CloudFormation generates) watches nothing: the deployment is never
     stopped by the alarm it was meant to watch. Alarms whose names the template computes
     (`!Sub`) could match anything, so then nothing is reported; `!Ref Alarm` is always right."""
-    model = _model(ctx)
+    model = template_model(ctx)
     alarms = list(model.of_type(*ALARMS))
     if not alarms:
         return
@@ -505,7 +505,7 @@ def unknown_alarm_name(ctx: Context) -> Iterator[Finding]:
         node = alarm.props.get("AlarmName")
         if node is None:
             continue
-        text = _literal(node)
+        text = literal_text(node)
         if text is None:
             return  # a computed name: any literal could be it
         names[text] = alarm.name
@@ -514,12 +514,12 @@ def unknown_alarm_name(ctx: Context) -> Iterator[Finding]:
         state, _, items = _alarms(group)
         for item in items if state == "on" else ():
             name_node = item.get("Name") if item.is_map else None
-            text = _literal(name_node)
+            text = literal_text(name_node)
             if text is None or text in names:
                 continue
             if text in logical:
                 alarm = logical[text]
-                shown = _literal(alarm.props.get("AlarmName"))
+                shown = literal_text(alarm.props.get("AlarmName"))
                 what = f"named {shown}" if shown else "whose name CloudFormation generates"
                 yield ctx.report(name_node, f"alarm name '{text}' is the logical id of alarm {text}, {what}: "
                                             "CodeDeploy watches no alarm by that name",
@@ -549,7 +549,7 @@ def deployment_config_of_another_platform(ctx: Context) -> Iterator[Finding]:
     its platform and is judged the same way. A custom configuration whose own properties do not
     fit its platform is CD006's; names and applications the template does not define are left
     alone."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for group in _groups(ctx):
         platform = _platform(model, group)
         node = group.props.get("DeploymentConfigName")
@@ -562,7 +562,7 @@ def deployment_config_of_another_platform(ctx: Context) -> Iterator[Finding]:
                 continue
             what = f"custom configuration {config.name}, {_a(SHOWN[theirs])} configuration"
         else:
-            text = _literal(node)
+            text = literal_text(node)
             theirs = _predefined_platform(text) if text is not None else None
             if theirs is None:
                 continue
@@ -607,7 +607,7 @@ def deployment_config_property_of_another_platform(ctx: Context) -> Iterator[Fin
     "Create a deployment configuration with CodeDeploy", CodeDeploy User Guide).
     `ComputePlatform` defaults to Server, so a canary configuration without it is a Server
     configuration that CodeDeploy rejects."""
-    for config in _model(ctx).of_type(CONFIG):
+    for config in template_model(ctx).of_type(CONFIG):
         misfit = _config_misfit(config)
         if misfit is None:
             continue
@@ -634,13 +634,13 @@ def deployment_config_all_hosts_at_once(ctx: Context) -> Iterator[Finding]:
     reference: with nine instances and a HOST_COUNT of six, it deploys to three at a time).
     A value of 0 lets every instance go out of service at once, so a bad revision takes the
     whole fleet down before any health check can stop it."""
-    for config in _model(ctx).of_type(CONFIG):
+    for config in template_model(ctx).of_type(CONFIG):
         hosts = config.props.get("MinimumHealthyHosts")
         if _config_platform(config) != "Server" or hosts is None or not hosts.is_map:
             continue
-        kind, value = _literal(hosts.get("Type")), hosts.get("Value")
-        if kind in ("HOST_COUNT", "FLEET_PERCENT") and _literal(value) is not None and \
-                str(_literal(value)).strip() in ("0", "0.0"):
+        kind, value = literal_text(hosts.get("Type")), hosts.get("Value")
+        if kind in ("HOST_COUNT", "FLEET_PERCENT") and literal_text(value) is not None and \
+                str(literal_text(value)).strip() in ("0", "0.0"):
             yield ctx.report(value, f"deployment configuration {config.name} keeps {kind} 0 instances healthy: "
                                     "every instance is deployed to at once")
 
@@ -657,7 +657,7 @@ def server_group_without_targets(ctx: Context) -> Iterator[Finding]:
     in the CloudFormation reference; "Create a deployment group for an in-place deployment
     (EC2/On-Premises)", CodeDeploy User Guide). A Server group with none of them has no
     instance to deploy to, and every deployment to it fails."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for group in _groups(ctx):
         if _platform(model, group) == "Server" and not any(t in group.props for t in TARGETS):
             yield ctx.report(group.key, f"deployment group {group.name} is an EC2/On-premises group that selects "
@@ -683,11 +683,11 @@ def traffic_control_without_load_balancer(ctx: Context) -> Iterator[Finding]:
     keeps reaching instances while they are being replaced (CodeDeploy reports an invalid load
     balancer when it cannot find one). ECS groups are CD011's; Lambda groups use traffic
     control without a load balancer."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for group in _groups(ctx):
         style = group.props.get("DeploymentStyle")
         option = style.get("DeploymentOption") if style is not None and style.is_map else None
-        if _platform(model, group) == "Server" and _literal(option) == "WITH_TRAFFIC_CONTROL" and \
+        if _platform(model, group) == "Server" and literal_text(option) == "WITH_TRAFFIC_CONTROL" and \
                 "LoadBalancerInfo" not in group.props:
             yield ctx.report(option, f"deployment group {group.name} deploys WITH_TRAFFIC_CONTROL but names no "
                                      "load balancer (LoadBalancerInfo)")
@@ -699,19 +699,19 @@ def _ecs_services(model: Model, group: Resource) -> Iterator[tuple[Node, Resourc
     """(ServiceName node, the template's service) for each ECSServices entry it can place."""
     for entry in _items(group.props.get("ECSServices")) or ():
         node = entry.get("ServiceName") if entry.is_map else None
-        name = _target(node)
+        name = ref_target(node)
         found = model.resources.get(name) if name is not None else None
-        if found is None and _literal(node) is not None:
+        if found is None and literal_text(node) is not None:
             found = next((s for s in model.of_type(ECS_SERVICE)
-                          if _literal(s.props.get("ServiceName")) == _literal(node)), None)
+                          if literal_text(s.props.get("ServiceName")) == literal_text(node)), None)
         if found is not None and found.type == ECS_SERVICE and found.props is not None and found.props.is_map:
             yield node, found
 
 
 def _codedeploy_services(ctx: Context) -> dict[str, Resource]:
     """The template's ECS services that a CodeDeploy deployment group deploys, by logical id."""
-    model = _model(ctx)
-    return {svc.name: svc for group in _groups(ctx) if _is_ecs(model, group) for _, svc in _ecs_services(model, group)}
+    model = template_model(ctx)
+    return {svc.name: svc for group in _groups(ctx) if is_ecs_group(model, group) for _, svc in _ecs_services(model, group)}
 
 
 _ECS = """\
@@ -793,10 +793,10 @@ def ecs_service_not_deployed_by_codedeploy(ctx: Context) -> Iterator[Finding]:
     ECS (the default, rolling update) or EXTERNAL). A service named by a deployment group's
     `ECSServices` (by `!GetAtt Service.Name`, `!Ref` or its literal ServiceName) without it
     cannot be deployed by the group. The finding sits on the service, where the fix goes."""
-    model = _model(ctx)
+    model = template_model(ctx)
     seen: set[str] = set()
     for group in _groups(ctx):
-        if not _is_ecs(model, group):
+        if not is_ecs_group(model, group):
             continue
         for _, svc in _ecs_services(model, group):
             if svc.name in seen:
@@ -810,9 +810,9 @@ def ecs_service_not_deployed_by_codedeploy(ctx: Context) -> Iterator[Finding]:
                 yield ctx.report(svc.key, f"ECS service {svc.name} is deployed by CodeDeploy group {group.name}, "
                                           "but has no DeploymentController: it uses the ECS rolling controller, "
                                           "which CodeDeploy cannot deploy")
-            elif _literal(kind) is not None and _literal(kind) != "CODE_DEPLOY":
+            elif literal_text(kind) is not None and literal_text(kind) != "CODE_DEPLOY":
                 yield ctx.report(kind, f"ECS service {svc.name} is deployed by CodeDeploy group {group.name}, "
-                                       f"but its deployment controller is {_literal(kind)}, not CODE_DEPLOY")
+                                       f"but its deployment controller is {literal_text(kind)}, not CODE_DEPLOY")
 
 
 @rule(id="CD011", name="ecs-group-without-target-group-pair", category="schema", severity="error", kinds=KINDS,
@@ -829,9 +829,9 @@ def ecs_group_without_target_group_pair(ctx: Context) -> Iterator[Finding]:
     `LoadBalancerInfo.TargetGroupPairInfoList`; without them, or with another number of
     target groups, or with no production listener, CodeDeploy rejects the group or fails
     the deployment (InvalidTargetGroupPairException)."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for group in _groups(ctx):
-        if not _is_ecs(model, group):
+        if not is_ecs_group(model, group):
             continue
         info = group.props.get("LoadBalancerInfo")
         if info is None:
@@ -882,9 +882,9 @@ def ecs_group_not_blue_green(ctx: Context) -> Iterator[Finding]:
     default style is IN_PLACE without traffic control, so an ECS group needs
     `DeploymentStyle: {DeploymentType: BLUE_GREEN, DeploymentOption: WITH_TRAFFIC_CONTROL}`
     written out; CodeDeploy rejects any other."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for group in _groups(ctx):
-        if not _is_ecs(model, group):
+        if not is_ecs_group(model, group):
             continue
         style = group.props.get("DeploymentStyle")
         if style is None:
@@ -898,8 +898,8 @@ def ecs_group_not_blue_green(ctx: Context) -> Iterator[Finding]:
             node = style.get(key)
             if node is None:
                 wrong.append((group.props.key_node("DeploymentStyle"), f"no {key}"))
-            elif _literal(node) is not None and _literal(node) != want:
-                wrong.append((node, f"{key} {_literal(node)}"))
+            elif literal_text(node) is not None and literal_text(node) != want:
+                wrong.append((node, f"{key} {literal_text(node)}"))
         if wrong:
             yield ctx.report(wrong[0][0], f"ECS deployment group {group.name} has {' and '.join(w for _, w in wrong)}"
                                           ": an ECS deployment is BLUE_GREEN WITH_TRAFFIC_CONTROL")
@@ -912,7 +912,7 @@ def _preferences(ctx: Context) -> list[Preference]:
     cached = ctx.doc.cache.get("codedeploy-preferences")
     if cached is not None:
         return cached
-    model = _model(ctx)
+    model = template_model(ctx)
     shared = model.globals_function
     shared_pref = shared.get("DeploymentPreference") if shared is not None else None
     out = []
@@ -950,12 +950,12 @@ def _hooks(pref: Preference) -> Iterator[tuple[str, Node]]:
 
 def _hook_functions(ctx: Context) -> Iterator[tuple[Preference, str, Node, Resource]]:
     """(preference, event, hook value, the template's hook function) of enabled preferences."""
-    model = _model(ctx)
+    model = template_model(ctx)
     for pref in _preferences(ctx):
         if _enabled(pref) is False:
             continue
         for event, node in _hooks(pref):
-            found = model.resources.get(_target(node) or "")
+            found = model.resources.get(ref_target(node) or "")
             if found is not None and found.type in FUNCTIONS and found.props is not None and found.props.is_map:
                 yield pref, event, node, found
 
@@ -1016,10 +1016,10 @@ def deployment_preference_without_alias(ctx: Context) -> Iterator[Finding]:
     requires AutoPublishAlias property to be specified"). Both may come from Globals.Function;
     a preference with `Enabled: false` needs no alias. A preference that only Globals gives is
     reported once, at Globals."""
-    model = _model(ctx)
+    model = template_model(ctx)
     from_globals: list[str] = []
     for pref in _preferences(ctx):
-        if _enabled(pref) is not True or (pref.alias is not None and _literal(pref.alias) != ""):
+        if _enabled(pref) is not True or (pref.alias is not None and literal_text(pref.alias) != ""):
             continue
         if pref.own is not None:
             yield ctx.report(pref.function.props.key_node("DeploymentPreference"),
@@ -1057,7 +1057,7 @@ def unknown_hook_function(ctx: Context) -> Iterator[Finding]:
     with a did-you-mean, and those findings are dropped. A logical id of another resource type
     is no function either. A literal string that is the logical id of a function of the
     template, not its name, names no function CodeDeploy can find (warning)."""
-    model = _model(ctx)
+    model = template_model(ctx)
     functions = [r.name for r in model.resources.values() if r.type in FUNCTIONS]
     seen: set[int] = set()
     for pref in _preferences(ctx):
@@ -1067,12 +1067,12 @@ def unknown_hook_function(ctx: Context) -> Iterator[Finding]:
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            name = _target(node)
+            name = ref_target(node)
             if name is None:
-                text = _literal(node)
+                text = literal_text(node)
                 fn = model.resources.get(text or "")
                 if fn is not None and fn.type in FUNCTIONS and fn.props is not None and fn.props.is_map and \
-                        _literal(fn.props.get("FunctionName")) != text:
+                        literal_text(fn.props.get("FunctionName")) != text:
                     yield ctx.report(node, f"hook {event} of {_owner(pref, 'Hooks')} is the text '{text}', the "
                                            f"logical id of function {text}, not its name: CodeDeploy finds no "
                                            "function by that name",
@@ -1124,13 +1124,13 @@ def _policy_grant(model: Model, item: Node) -> bool | None:
     """What one SAM `Policies` item or role policy document grants the hook: True, False, None."""
     if item.is_map and "Statement" in item:
         return _grants(list(statements_of(item, "identity", "")))
-    text = _literal(item)
+    text = literal_text(item)
     if text is None and item.is_map and len(item.value) == 1 and item.value[0][0].data in ("Fn::Sub", "Fn::Join"):
         text = text_of(item)  # arn:${AWS::Partition}:iam::aws:policy/...
     if text is not None:  # a managed policy name or ARN
         name = _managed_name(text)
         return True if name in GRANTING_MANAGED else False if name in SILENT_MANAGED else None
-    name = _target(item)
+    name = ref_target(item)
     found = model.resources.get(name or "")
     if found is not None and found.type == "AWS::IAM::ManagedPolicy" and found.props is not None:
         doc = found.props.get("PolicyDocument")
@@ -1152,7 +1152,7 @@ def _attached(model: Model, role: str) -> list[bool | None]:
     out = []
     for policy in model.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         roles = _items(policy.props.get("Roles")) or []
-        if any(_target(r) == role or _literal(r) == role for r in roles):
+        if any(ref_target(r) == role or literal_text(r) == role for r in roles):
             doc = policy.props.get("PolicyDocument")
             out.append(_grants(list(statements_of(doc, "identity", ""))) if doc is not None and doc.is_map else None)
     return out
@@ -1161,7 +1161,7 @@ def _attached(model: Model, role: str) -> list[bool | None]:
 def _hook_permission(model: Model, fn: Resource, role: Node | None) -> tuple[bool | None, Node]:
     """(does the hook function's role allow the hook's call?, where to report)."""
     if role is not None:
-        found = model.resources.get(_target(role) or "")
+        found = model.resources.get(ref_target(role) or "")
         if found is None or found.type != "AWS::IAM::Role" or found.props is None or not found.props.is_map:
             return None, role  # a role this template does not define: it cannot be read
         verdicts = [_policy_grant(model, item) for item in _items(found.props.get("ManagedPolicyArns")) or []]
@@ -1179,7 +1179,7 @@ def _hook_permission(model: Model, fn: Resource, role: Node | None) -> tuple[boo
         return None, fn.key
     if policies is None:
         verdicts: list[bool | None] = []
-    elif _literal(policies) is not None or policies.is_map:
+    elif literal_text(policies) is not None or policies.is_map:
         verdicts = [_policy_grant(model, policies)]
     else:
         listed = _items(policies)
@@ -1205,7 +1205,7 @@ def hook_cannot_report_status(ctx: Context) -> Iterator[Finding]:
     `Role` with its inline and attached policies, must allow
     codedeploy:PutLifecycleEventHookExecutionStatus. A role or managed policy this template
     does not define cannot be read and is left alone."""
-    model = _model(ctx)
+    model = template_model(ctx)
     seen: set[str] = set()
     for pref, event, _, fn in _hook_functions(ctx):
         if fn.name in seen:
@@ -1240,7 +1240,7 @@ def hook_not_invocable_by_default_role(ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
     for pref, event, _, fn in _hook_functions(ctx):
         role = pref.get("Role")
-        if fn.name in seen or (role is not None and _literal(role) != ""):
+        if fn.name in seen or (role is not None and literal_text(role) != ""):
             continue
         seen.add(fn.name)
         node = fn.props.get("FunctionName")
@@ -1260,14 +1260,14 @@ def _shift(model: Model, pref: Preference) -> tuple[str | None, str, Node | None
     node = pref.get("Type")
     if node is None or _enabled(pref) is not True:
         return None, "", node
-    text = _literal(node)
+    text = literal_text(node)
     if text is not None and re.search(r"(?i)canary|linear", text):
         return "gradual", text, node
     if text in ("AllAtOnce", "CodeDeployDefault.LambdaAllAtOnce"):
         return "all", text, node
     config = _custom_config(model, node)
     routing = config.props.get("TrafficRoutingConfig") if config is not None else None
-    kind = _literal(routing.get("Type")) if routing is not None and routing.is_map else None
+    kind = literal_text(routing.get("Type")) if routing is not None and routing.is_map else None
     label = f"custom configuration {config.name} ({kind})" if config is not None else ""
     if kind in ("TimeBasedCanary", "TimeBasedLinear"):
         return "gradual", label, node
@@ -1292,7 +1292,7 @@ def gradual_deployment_without_alarms(ctx: Context) -> Iterator[Finding]:
     triggered" ("Deploying serverless applications gradually with AWS SAM", AWS SAM Developer
     Guide; `Alarms` in DeploymentPreference). Without Alarms the deployment only waits: every
     step is taken whatever the errors, unless a hook fails it."""
-    model = _model(ctx)
+    model = template_model(ctx)
     found: list[tuple[Node, str]] = []
     labels: dict[int, str] = {}
     for pref in _preferences(ctx):
@@ -1331,7 +1331,7 @@ def all_at_once_to_production(ctx: Context) -> Iterator[Finding]:
     whose alias, name or logical id says production (prod, production, live; a `!Ref`
     parameter is read at its Default) every user meets a bad version at once, and alarms can
     only roll it back after the fact."""
-    model = _model(ctx)
+    model = template_model(ctx)
     found: list[tuple[Node, str]] = []
     labels: dict[int, str] = {}
     for pref in _preferences(ctx):
@@ -1382,18 +1382,18 @@ def ecs_rolling_without_circuit_breaker(ctx: Context) -> Iterator[Finding]:
     EXTERNAL controller, with another deployment strategy, or deployed by a CodeDeploy group of
     the template (CD010 reports those) are left alone."""
     deployed = _codedeploy_services(ctx)
-    for svc in _model(ctx).of_type(ECS_SERVICE):
+    for svc in template_model(ctx).of_type(ECS_SERVICE):
         if svc.name in deployed:
             continue
         controller = svc.props.get("DeploymentController")
         kind = controller.get("Type") if _plain(controller) is not None else None
-        if controller is not None and (_plain(controller) is None or (kind is not None and _literal(kind) != "ECS")):
+        if controller is not None and (_plain(controller) is None or (kind is not None and literal_text(kind) != "ECS")):
             continue
         config = svc.props.get("DeploymentConfiguration")
         if config is not None and _plain(config) is None:
             continue
         strategy = config.get("Strategy") if config is not None else None
-        if strategy is not None and _literal(strategy) != "ROLLING":
+        if strategy is not None and literal_text(strategy) != "ROLLING":
             continue
         breaker = config.get("DeploymentCircuitBreaker") if config is not None else None
         if breaker is not None and _plain(breaker) is None:

@@ -891,29 +891,24 @@ def _source_policy(s: Statement) -> str | None:
     return next(iter(services & set(SOURCE_POLICIES.values())), None)
 
 
+_IAM013_EXAMPLE = """
+          Resources:
+            InvokeFromBucket:
+              Type: AWS::Lambda::Permission
+              Properties:
+                Action: lambda:InvokeFunction
+                FunctionName: !Ref Function
+                Principal: s3.amazonaws.com"""
+
+
 @rule(id="IAM013", name="service-principal-without-source", category="iam", severity="warning", kinds=KINDS,
       summary="a Lambda permission, bucket, topic or queue policy granting an AWS service with no "
               "SourceArn or SourceAccount condition",
       fix="add SourceArn or SourceAccount (a Lambda permission), or an aws:SourceArn or aws:SourceAccount "
           "condition (a policy)",
-      bad="""
-          Resources:
-            InvokeFromBucket:
-              Type: AWS::Lambda::Permission
-              Properties:
-                Action: lambda:InvokeFunction
-                FunctionName: !Ref Function
-                Principal: s3.amazonaws.com""",
-      good="""
-          Resources:
-            InvokeFromBucket:
-              Type: AWS::Lambda::Permission
-              Properties:
-                Action: lambda:InvokeFunction
-                FunctionName: !Ref Function
-                Principal: s3.amazonaws.com
-                SourceAccount: !Ref AWS::AccountId
-                SourceArn: arn:aws:s3:::app-uploads""")
+      bad=_IAM013_EXAMPLE,
+      good=_IAM013_EXAMPLE + "\n                SourceAccount: !Ref AWS::AccountId"
+                             "\n                SourceArn: arn:aws:s3:::app-uploads")
 def service_principal_without_source(ctx: Context) -> Iterator[Finding]:
     """A grant to a service principal (`s3.amazonaws.com`, `sns.amazonaws.com`,
     `events.amazonaws.com`) lets that service act for any AWS account: someone else's bucket

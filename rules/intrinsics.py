@@ -20,3 +20,13 @@ def branches(node: Node | None) -> Iterator[Node]:
         if key.data == "Ref" and value.data == "AWS::NoValue":
             return
     yield node
+
+
+def resources_of(root: Node | None, *types: str) -> Iterator[tuple[Node, Node]]:
+    """(logical id key node, Properties map) of a template's resources of these types."""
+    resources = root.get("Resources") if root is not None and root.is_map else None
+    for key, resource in resources.items() if resources is not None and resources.is_map else ():
+        type_node = resource.get("Type") if resource.is_map else None
+        props = resource.get("Properties") if resource.is_map else None
+        if type_node is not None and type_node.data in types and props is not None and props.is_map:
+            yield key, props

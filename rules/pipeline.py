@@ -15,6 +15,7 @@ from typing import Iterator
 
 from linter.document import Document, Node
 from linter.rule import Context, Finding, declare, rule
+from linter.rules.codedeploy import GROUP as DEPLOYMENT_GROUP, is_ecs_group, literal_text, ref_target, template_model
 from linter.rules.pipeline_model import Action, Pipeline, Value, declaration_of, field_of, pipelines
 from linter.schema_findings import SchemaBinding
 from linter.rules.secrets import no_echo, parameters, span_of
@@ -607,55 +608,20 @@ def codedeploy_action_for_ecs(ctx: Context) -> Iterator[Finding]:
     ECSServices, always blue/green) is deployed by the `CodeDeployToECS` provider, which
     reads the task definition and AppSpec templates from artifacts; a `CodeDeploy` action
     on it fails when it runs."""
-    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
-    if resources is None or not resources.is_map:
-        return
-    by_id = {str(k.data): v for k, v in resources.items() if v.is_map}
-    groups = {lid: r for lid, r in by_id.items() if _type(r) == "AWS::CodeDeploy::DeploymentGroup"}
-    if not groups:
-        return
-    named = {str(_prop(r, "DeploymentGroupName").data): lid for lid, r in groups.items()
-             if _prop(r, "DeploymentGroupName") is not None and isinstance(_prop(r, "DeploymentGroupName").data, str)}
-    for pipeline in pipelines(ctx.doc):
+    model = template_model(ctx)
+    groups = {g.name: g for g in model.of_type(DEPLOYMENT_GROUP)}
+    named = {literal_text(g.props.get("DeploymentGroupName")): g for g in groups.values()}
+    for pipeline in pipelines(ctx.doc) if groups else ():
         for action in pipeline.actions:
             if not action.type_is(category="Deploy", provider="CodeDeploy"):
                 continue
             node = action.config("DeploymentGroupName")
-            target = _ref(node) if node is not None else None
-            lid = target if target in groups else named.get(str(node.data)) if node is not None and node.is_scalar else None
-            if lid is None or not _is_ecs(groups[lid], by_id):
+            group = groups.get(ref_target(node)) or named.get(literal_text(node)) if node is not None else None
+            if group is None or not is_ecs_group(model, group):
                 continue
-            yield ctx.report(action.provider.node, f"{action.label} deploys with the CodeDeploy provider to {lid}, an "
-                                                   "ECS deployment group: ECS blue/green deployments need the "
-                                                   "CodeDeployToECS provider")
-
-
-def _type(resource: Node) -> str | None:
-    node = resource.get("Type")
-    return str(node.data) if node is not None and node.is_scalar else None
-
-
-def _prop(resource: Node, key: str) -> Node | None:
-    props = resource.get("Properties")
-    return props.get(key) if props is not None and props.is_map else None
-
-
-def _ref(node: Node) -> str | None:
-    if node.is_map and isinstance(node.data, dict) and isinstance(node.data.get("Ref"), str):
-        return node.data["Ref"]
-    return None
-
-
-def _is_ecs(group: Node, by_id: dict[str, Node]) -> bool:
-    if _prop(group, "ECSServices") is not None:
-        return True
-    app = _prop(group, "ApplicationName")
-    lid = _ref(app) if app is not None else None
-    if lid is None and app is not None and app.is_scalar:
-        lid = next((k for k, r in by_id.items() if _type(r) == "AWS::CodeDeploy::Application"
-                    and _prop(r, "ApplicationName") is not None and _prop(r, "ApplicationName").data == app.data), None)
-    platform = _prop(by_id[lid], "ComputePlatform") if lid in by_id else None
-    return platform is not None and platform.data == "ECS"
+            yield ctx.report(action.provider.node, f"{action.label} deploys with the CodeDeploy provider to "
+                                                   f"{group.name}, an ECS deployment group: ECS blue/green "
+                                                   "deployments need the CodeDeployToECS provider")
 
 
 @rule(id="CP109", name="unknown-provider", category="schema", severity="info", kinds=KINDS,

@@ -16,6 +16,7 @@ from typing import Iterator
 from linter.document import Node, split_pointer
 from linter.rule import Context, Finding, rule
 from linter.rules.buildspec import phases_of, variable_maps
+from linter.rules.intrinsics import resources_of
 from linter.secrets import (is_reference, literal_secret, pattern_hits, redact, scan_command, scan_value,
                             secret_name)
 
@@ -188,15 +189,6 @@ def no_echo(param: Node) -> bool:
     return value is not None and str(value.data).lower() == "true"
 
 
-def _resources(ctx: Context, *types: str) -> Iterator[tuple[Node, Node]]:
-    resources = ctx.root.get("Resources") if ctx.root is not None and ctx.root.is_map else None
-    for key, resource in resources.items() if resources is not None and resources.is_map else ():
-        type_node = resource.get("Type") if resource.is_map else None
-        props = resource.get("Properties") if resource.is_map else None
-        if type_node is not None and type_node.data in types and props is not None and props.is_map:
-            yield key, props
-
-
 def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | None:
     """(what, redacted) when `value` holds a secret in plain text: a literal that looks like a
     credential or sits under a secret name, or a Ref to a parameter that is not NoEcho."""
@@ -278,7 +270,7 @@ def template_plaintext_secret(ctx: Context) -> Iterator[Finding]:
 
 
 def _template_secrets(ctx: Context) -> Iterator[Finding]:
-    for key, props in _resources(ctx, "AWS::CodeBuild::Project"):
+    for key, props in resources_of(ctx.root, "AWS::CodeBuild::Project"):
         env = props.get("Environment")
         variables = env.get("EnvironmentVariables") if env is not None and env.is_map else None
         for item in variables.value if variables is not None and variables.is_seq else ():
@@ -321,7 +313,7 @@ def _template_secrets(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(entry.key_node(field), f"AWS::CloudFormation::Authentication of {key.data} "
                                      f"carries {field}: credentials in the template", severity="warning",
                                      fix="authenticate with roleName (an instance role) instead")
-    functions = list(_resources(ctx, "AWS::Lambda::Function", "AWS::Serverless::Function"))
+    functions = list(resources_of(ctx.root, "AWS::Lambda::Function", "AWS::Serverless::Function"))
     globals_ = ctx.root.get("Globals") if ctx.root is not None and ctx.root.is_map else None
     function_globals = globals_.get("Function") if globals_ is not None and globals_.is_map else None
     if function_globals is not None and function_globals.is_map:  # SAM: every function inherits these
@@ -976,7 +968,7 @@ def ssm_parameter_plaintext_secret(ctx: Context) -> Iterator[Finding]:
     `ApiKeyParameter`; not names of tests or examples), and, as a warning, a NoEcho
     parameter or a `{{resolve:secretsmanager:...}}` copied into it, which undoes the
     protection. References and placeholders are fine."""
-    for rkey, props in _resources(ctx, "AWS::SSM::Parameter"):
+    for rkey, props in resources_of(ctx.root, "AWS::SSM::Parameter"):
         value = props.get("Value")
         if value is None:
             continue
@@ -1032,39 +1024,29 @@ def _stage_variable_maps(ctx: Context) -> Iterator[tuple[str, Node]]:
             yield f"Globals.{section}", node
 
 
+_SEC009_EXAMPLE = """
+          Parameters:
+            BackendApiKey:
+              Type: String
+              NoEcho: true
+          Resources:
+            Prod:
+              Type: AWS::ApiGateway::Stage
+              Properties:
+                RestApiId: a1b2c3d4e5
+                DeploymentId: x9y8z7
+                StageName: prod
+                Variables:
+                  backendKey: !Ref BackendApiKey"""
+
+
 @rule(id="SEC009", name="secret-in-stage-variable", category="secrets", severity="warning",
       kinds=("cloudformation",),
       summary="a NoEcho parameter or a Secrets Manager secret copied into an API Gateway stage variable",
       fix="keep secrets out of stage variables: let the integration read the secret from Secrets Manager at run "
           "time, and use stage variables for names and endpoints only",
-      bad="""
-          Parameters:
-            BackendApiKey:
-              Type: String
-              NoEcho: true
-          Resources:
-            Prod:
-              Type: AWS::ApiGateway::Stage
-              Properties:
-                RestApiId: a1b2c3d4e5
-                DeploymentId: x9y8z7
-                StageName: prod
-                Variables:
-                  backendKey: !Ref BackendApiKey""",
-      good="""
-          Parameters:
-            BackendApiKey:
-              Type: String
-              NoEcho: true
-          Resources:
-            Prod:
-              Type: AWS::ApiGateway::Stage
-              Properties:
-                RestApiId: a1b2c3d4e5
-                DeploymentId: x9y8z7
-                StageName: prod
-                Variables:
-                  backendKeySecret: prod/backend/api-key""")
+      bad=_SEC009_EXAMPLE,
+      good=_SEC009_EXAMPLE.replace("backendKey: !Ref BackendApiKey", "backendKeySecret: prod/backend/api-key"))
 def secret_in_stage_variable(ctx: Context) -> Iterator[Finding]:
     """NoEcho hides a parameter's value in DescribeStacks and the console, but a stage
     variable is plain configuration: the value is returned by the API Gateway API to
