@@ -102,7 +102,14 @@ def check(
 
     linter = Linter(settings)
     cache = None if no_cache or fix or diff else cache_for(settings, linter)
-    report = run(options, settings, linter, jobs=jobs or os.cpu_count() or 1, cache=cache)
+    from linter import progress as progress_mod  # cheap: rich is imported once the line is drawn
+
+    shown = progress_mod.Progress() if not quiet and progress_mod.wanted(sys.stderr) else None
+    try:
+        report = run(options, settings, linter, jobs=jobs or os.cpu_count() or 1, cache=cache, on_file=shown)
+    finally:
+        if shown is not None:
+            shown.close()  # erased before anything else is printed
     threshold = fail_on or (cfg.fail_on if cfg and cfg.fail_on else "warning")
     if write_baseline:
         from linter import baseline as baseline_mod

@@ -12,7 +12,7 @@ import gc
 import os
 import stat
 from dataclasses import dataclass, field, fields
-from typing import Iterator
+from typing import Callable, Iterator
 
 from linter.cache import Cache, cache_folder, cfn_lint_version, code_fingerprint, finding_from_json, finding_to_json
 from linter.config import Config, ConfigError, find_config, load_config
@@ -141,10 +141,12 @@ PARALLEL_TEMPLATES = 2   # ... unless it holds this many templates (cfn-lint is 
 
 
 def run(options: Options, settings: Settings, linter: Linter | None = None, jobs: int = 1,
-        cache: Cache | None = None) -> Report:
+        cache: Cache | None = None, on_file: Callable[[int, int, str], None] | None = None) -> Report:
     """Lint (and fix) what `options` names. `jobs` > 1 runs files in that many worker
     processes when the run is large enough to gain from it; the report is the same, in the
-    same order, either way."""
+    same order, either way. `on_file(done, total, display)` is called in this process as
+    each file's outcome arrives (from the cache, this process or a worker), in report order:
+    a front end's progress display."""
     linter = linter or Linter(settings)
     report = Report(findings=[], files=0, rules=linter.rules)
     tasks: list[Task | str] = []   # a file to lint, or a problem with a path
@@ -173,6 +175,8 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
             continue
         _merge(report, known[index] if index in known else next(fresh), linter)
         index += 1
+        if on_file is not None:
+            on_file(index, len(files), task.display)
     report.findings.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report
