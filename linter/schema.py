@@ -257,6 +257,8 @@ class _JsonschemaAdapter:
             detail = None
             at_key = False
             epath = tuple(error.absolute_path)
+            if "propertyNames" in error.absolute_schema_path:  # about a key: jsonschema gives the object's path
+                epath, at_key = epath + (error.instance,), True
             if keyword == "required":
                 detail = str(error.message).split("'")[1] if "'" in error.message else None
             elif keyword == "additionalProperties":
