@@ -1,0 +1,1 @@
+"""Acme's pipelint rules: an example rule pack (see ../README.md)."""
