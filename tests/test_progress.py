@@ -136,3 +136,22 @@ def test_a_short_run_draws_nothing_and_never_imports_rich() -> None:
     terminal, stdout = _in_pty(["examples/buildspec.yml"], when="later")
     assert "linting" not in terminal and "\x1b[" not in terminal
     assert "rich imported: False" in stdout
+
+
+def test_a_terminal_that_cannot_erase_or_a_plain_request_gets_no_display(monkeypatch) -> None:  # noqa: ANN001
+    import io
+
+    from linter import progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for name in ("TERM", "PIPELINT_PLAIN"):
+        monkeypatch.delenv(name, raising=False)
+    assert progress.wanted(Tty()) and not progress.wanted(io.StringIO())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not progress.wanted(Tty())
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("PIPELINT_PLAIN", "1")
+    assert not progress.wanted(Tty())
