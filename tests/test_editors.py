@@ -206,3 +206,39 @@ def test_the_vim_errorformat_reads_every_finding_line(capsys, monkeypatch) -> No
         assert m["m"] == f"{finding['rule']} {finding['severity']} {finding['message']}"
     summary = next((i for i, p in patterns if p.match("pipelint: 3 errors in 2 files")), None)
     assert summary is True, "any other line is dropped"
+
+
+DRAFT7 = {"$schema", "$id", "$ref", "$comment", "$defs", "definitions", "title", "description", "default",
+          "examples", "readOnly", "writeOnly", "type", "enum", "const", "pattern", "minLength", "maxLength",
+          "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "properties",
+          "patternProperties", "additionalProperties", "required", "minProperties", "maxProperties",
+          "propertyNames", "dependencies", "items", "additionalItems", "minItems", "maxItems", "uniqueItems",
+          "contains", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "format", "markdownDescription",
+          "deprecated"}
+
+
+@pytest.mark.parametrize("kind", ["buildspec", "appspec-ec2", "appspec-ecs", "appspec-lambda", "pipeline"])
+def test_schemas_keep_to_keywords_draft_07_editors_read(kind, capsys) -> None:  # noqa: ANN001
+    """yaml-language-server validates with draft-07 semantics: a 2019-09 keyword
+    (dependentRequired, unevaluatedProperties) would silently check nothing there."""
+    maps = {"properties", "patternProperties", "$defs", "definitions"}
+
+    def walk(schema: object, where: str) -> None:
+        if isinstance(schema, list):
+            for i, item in enumerate(schema):
+                walk(item, f"{where}/{i}")
+            return
+        if not isinstance(schema, dict):
+            return
+        for key, value in schema.items():
+            if key.startswith("x-"):
+                continue
+            assert key in DRAFT7, f"{kind}: {where}/{key}"
+            if key in maps:
+                for name, sub in value.items():
+                    walk(sub, f"{where}/{key}/{name}")
+            elif key in ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else",
+                         "allOf", "anyOf", "oneOf", "contains"):
+                walk(value, f"{where}/{key}")
+
+    walk(_schema(kind, capsys), "")

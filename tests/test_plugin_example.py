@@ -5,6 +5,7 @@ whose rule list the documentation tests compare with docs/rules.md)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -80,12 +81,10 @@ def test_the_option_comes_from_the_configuration(installed: Path, tmp_path: Path
     shutil.copytree(PACK / "example", example)
     (example / ".pipelint.toml").write_text("[rules.buildspec-shell-not-allowed]\nshells = \"/bin/sh\"\n")
     done = _pipelint(installed, ["check", "--no-cache", "--format", "json", "."], example)
-    import json
-
     found = json.loads(done.stdout)
     found = found["findings"] if isinstance(found, dict) else found
     assert sorted((f["path"], f["rule"], f["line"]) for f in found) == [
-        ("buildspec.yml", "ACM001", 1, ), ("ci/buildspec-release.yml", "ACM001", 3)]
+        ("buildspec.yml", "ACM001", 1), ("ci/buildspec-release.yml", "ACM001", 3)]
     (example / ".pipelint.toml").unlink()
     done = _pipelint(installed, ["check", "--no-cache", "--select", "ACM", "."], example)
     assert done.stdout.count("ACM001") == 3, done.stdout
