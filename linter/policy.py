@@ -109,14 +109,14 @@ def _hooks(value: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for platform, listed in value.items():
         if platform not in PLATFORMS:
-            guess = did_you_mean(platform, list(PLATFORMS))
+            guess = did_you_mean(platform, list(PLATFORMS), cutoff=0.6)
             raise PolicyError(f"names the platform {platform!r}"
                               + (f"; did you mean {guess!r}?" if guess else "; use ec2, ecs or lambda"))
         names = _strings(listed, f"a list of lifecycle event names for {platform}")
         for name in names:
             if name not in events[platform]:
                 guess = did_you_mean(name, events[platform])
-                raise PolicyError(f"{platform}: {name!r} is no lifecycle event a {PLATFORMS[platform]} AppSpec can "
+                raise PolicyError(f"{platform}: {name!r} is no lifecycle event {PLATFORMS[platform]} AppSpecs can "
                                   "hook" + (f"; did you mean {guess!r}?" if guess else
                                             f" (events: {', '.join(events[platform])})"))
         out[platform] = names
