@@ -324,3 +324,13 @@ def test_check_fails_on_a_policy_violation(tmp_path: Path, monkeypatch: pytest.M
     assert code == 1
     assert out.splitlines()[0] == ("buildspec.yml:1:10: POL005 error version 0.1, where policy buildspec-version "
                                    "(pyproject.toml:5) requires 0.2")
+
+
+def test_the_readme_policy_table_is_valid_and_complete(tmp_path: Path) -> None:
+    from helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Policies\n", 1)[1]
+    table = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    cfg = load_config(_write(tmp_path, table))
+    assert sorted(cfg.policy) == sorted(SPECS)
