@@ -95,7 +95,7 @@ def policy_required_hooks(ctx: Context) -> Iterator[Finding]:
         return
     present = {str(key.data) for key, scripts in appspec_pack._hook_entries(ctx) if scripts.data not in (None, [])}
     hooks_key, _ = appspec_pack._hooks(ctx)
-    at = hooks_key or ctx.root.value[0][0]
+    at = hooks_key or (ctx.root.value[0][0] if ctx.root.value else None)
     for event in wanted:
         if event not in present:
             yield ctx.report(at, f"{label} requires {cd._a(event)} hook on {platform} AppSpecs; this one has none",
@@ -362,8 +362,8 @@ def policy_max_hook_timeout(ctx: Context) -> Iterator[Finding]:
             text = _text(node)
             seconds = int(text) if text is not None and text.strip().isdigit() and len(text.strip()) <= 18 else None
             if seconds is not None and seconds > value:
-                yield ctx.report(node, f"{cd._a(str(event.data))} script with a timeout of {seconds} s, above the {value} s "
-                                       f"{label} allows", fix=f"lower the timeout to {value} s or less")
+                yield ctx.report(node, f"{cd._a(str(event.data))} script with a timeout of {seconds} s, above the "
+                                       f"{value} s {label} allows", fix=f"lower the timeout to {value} s or less")
 
 
 # -- POL008 forbidden-actions, POL009 forbidden-managed-policies --------------------------

@@ -289,7 +289,8 @@ def test_policy_command_lists_the_active_policies(tmp_path: Path, monkeypatch: p
         'POL001  required-hooks     { ec2 = ["ValidateService"], ecs = ["AfterAllowTestTraffic"], lambda = '
         '["BeforeAllowTraffic"] }  (pyproject.toml:8)',
         'POL002  approval-before    ["(?i)prod"]  (pyproject.toml:9)',
-        'POL003  allowed-images     ["aws/codebuild/standard:7.0", "*.dkr.ecr.*.amazonaws.com/*"]  (pyproject.toml:10)',
+        'POL003  allowed-images     ["aws/codebuild/standard:7.0", "*.dkr.ecr.*.amazonaws.com/*"]  '
+        '(pyproject.toml:10)',
         "POL004  privileged-mode    false  (pyproject.toml:11)",
         'POL005  buildspec-version  ["0.2"]  (pyproject.toml:12)',
         "POL007  max-hook-timeout   900  (pyproject.toml:13)",
@@ -334,3 +335,57 @@ def test_the_readme_policy_table_is_valid_and_complete(tmp_path: Path) -> None:
     table = section.split("```toml\n", 1)[1].split("```", 1)[0]
     cfg = load_config(_write(tmp_path, table))
     assert sorted(cfg.policy) == sorted(SPECS)
+
+
+STRICT = """\
+[policy]
+required-hooks = { ec2 = ["ValidateService"], ecs = ["AfterAllowTestTraffic"], lambda = ["BeforeAllowTraffic"] }
+approval-before = ["(?i)prod"]
+allowed-images = ["aws/codebuild/standard:7.0", "re:[0-9]+\\\\.dkr\\\\.ecr\\\\..*"]
+privileged-mode = false
+buildspec-version = "0.2"
+inline-buildspec = false
+max-hook-timeout = 60
+forbidden-actions = ["*"]
+forbidden-managed-policies = ["*"]
+allowed-source-providers = ["CodeCommit"]
+artifact-store-encryption = true
+required-tags = ["team"]
+required-rollback = true
+required-alarms = true
+allowed-deployment-configs = ["none"]
+"""
+ODD = [
+    ("appspec.yml", "{}\n"),
+    ("appspec.yml", "version: 0.0\nhooks: 3\n"),
+    ("appspec.yml", "Resources: 3\nHooks: [1, [2]]\n"),
+    ("appspec.yml", "version: 0.0\nhooks:\n  ValidateService: [3, {timeout: x}, "
+                    "{location: a, timeout: 99999999999999999999}]\n"),
+    ("buildspec.yml", "version: [1]\nphases: {}\n"),
+    ("pipeline.json", '{"pipeline": {"roleArn": "r", "stages": [{"name": 3, "actions": [{"actionTypeId": 5}]}], '
+                      '"artifactStore": 1, "artifactStores": [1, {"a": 2}]}}'),
+    ("template.yaml", "Resources:\n  P:\n    Type: AWS::CodeBuild::Project\n    Properties:\n      Tags: {a: b}\n"
+                      "      Environment: [1]\n      Source: {BuildSpec: !Sub [x, {}]}\n"
+                      "  G:\n    Type: AWS::CodeDeploy::DeploymentGroup\n    Properties:\n"
+                      "      DeploymentConfigName: !Ref Nowhere\n      AutoRollbackConfiguration: 3\n"
+                      "  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+                      "      ManagedPolicyArns: [!Join [1, 2], !Sub []]\n"
+                      "      Policies: [{PolicyDocument: {Statement: [{Effect: Allow, NotAction: [!Ref A]}]}}]\n"),
+]
+
+
+def test_every_fixture_and_odd_shapes_under_every_policy_give_no_internal_error(tmp_path: Path) -> None:
+    from helpers import FIXTURES
+
+    settings, _ = settings_for(config_path=_write(tmp_path, STRICT, ".pipelint.toml"))
+    settings.ignore = ["CFN"]
+    linter = Linter(settings)
+    files = [(p.name, p.read_text(encoding="utf-8", errors="replace"), p.relative_to(FIXTURES).parts[0])
+             for p in sorted(FIXTURES.glob("*/**/*")) if p.is_file() and p.suffix in (".yml", ".yaml", ".json")]
+    fired = set()
+    for name, text, kind in files + [(n, t, None) for n, t in ODD]:
+        linter.settings.kind = kind
+        findings = linter.lint_bytes(name, text.encode()) or []
+        assert not [f.message for f in findings if f.rule == "PL005"], name
+        fired |= {f.rule for f in findings if f.rule.startswith("POL")}
+    assert fired == {s.rule for s in SPECS.values()}
