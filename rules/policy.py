@@ -405,14 +405,15 @@ def policy_forbidden_actions(ctx: Context) -> Iterator[Finding]:
     as IAM's). `Allow` with `NotAction` grants every action it does not list, so a forbidden
     action it does not exclude is reported at `NotAction`. Every policy counts: policy files,
     inline Policies of roles, users and groups, AWS::IAM::Policy and ManagedPolicy, resource
-    policies and SAM policy documents. A Deny elsewhere is not subtracted: the policy forbids
+    policies and SAM policy documents; not a role's trust policy, whose `sts:AssumeRole` says
+    who may use the role, not what it may do. A Deny elsewhere is not subtracted: the policy forbids
     writing the grant. Actions written with `${...}` are not judged."""
     value, label = _policy(ctx)
     if not value:
         return
     forbidden = [f.lower() for f in value]
     for s in statements(ctx.doc):
-        if not s.allows:
+        if not s.allows or s.kind == "trust":
             continue
         if s.not_action:
             excluded = [a.text.lower() for a in s.actions if a.text is not None]

@@ -389,3 +389,27 @@ def test_every_fixture_and_odd_shapes_under_every_policy_give_no_internal_error(
         assert not [f.message for f in findings if f.rule == "PL005"], name
         fired |= {f.rule for f in findings if f.rule.startswith("POL")}
     assert fired == {s.rule for s in SPECS.values()}
+
+
+def test_forbidden_actions_leave_trust_policies_alone(tmp_path: Path) -> None:
+    template = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: hop
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - {Effect: Allow, Action: sts:AssumeRole, Resource: arn:aws:iam::123456789012:role/other}
+"""
+    lines = _lint_with(tmp_path, 'forbidden-actions = ["sts:AssumeRole"]', template, "template.yaml")
+    assert [line.split(" | ")[0] for line in lines] == [
+        "15:41-15:55 POL008 error resource Role allows sts:AssumeRole, which policy forbidden-actions "
+        "(.pipelint.toml:2) forbids"]
