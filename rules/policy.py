@@ -486,13 +486,13 @@ def _managed_match(arn: str, patterns: list[str]) -> str | None:
     return None
 
 
-@rule(id="POL009", name="policy-forbidden-managed-policy", category="iam", severity="error",
+@rule(id="POL009", name="policy-forbidden-managed-policies", category="iam", severity="error",
       kinds=("cloudformation",),
       summary="a role, user or group that attaches a managed policy policy forbidden-managed-policies forbids",
       fix="attach a narrower policy that grants only what the role needs",
       bad=_ROLE.replace("AWSCodeBuildDeveloperAccess", "AdministratorAccess"), good=_ROLE,
       example_options=_example("forbidden-managed-policies", ["arn:aws:iam::aws:policy/AdministratorAccess"]))
-def policy_forbidden_managed_policy(ctx: Context) -> Iterator[Finding]:
+def policy_forbidden_managed_policies(ctx: Context) -> Iterator[Finding]:
     """`forbidden-managed-policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]` lists
     managed policies no role, user or group may attach (ManagedPolicyArns; SAM functions'
     Policies). An entry is an ARN (globs allowed: `arn:aws:iam::aws:policy/*FullAccess`) or a

@@ -413,3 +413,10 @@ Resources:
     assert [line.split(" | ")[0] for line in lines] == [
         "15:41-15:55 POL008 error resource Role allows sts:AssumeRole, which policy forbidden-actions "
         "(.pipelint.toml:2) forbids"]
+
+
+def test_each_rule_slug_is_its_policy_key() -> None:
+    from linter import registry
+
+    rules = registry.load().rules
+    assert {key: rules[spec.rule].name for key, spec in SPECS.items()} == {key: f"policy-{key}" for key in SPECS}
