@@ -1,4 +1,4 @@
-"""The `pipelint` command (typer): check, rules, rule ID, --version.
+"""The `pipelint` command (typer): check, rules, rule ID, schema, policy, --version.
 
 Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 a usage error
 or an internal error (reported as a PL005 finding naming the file; the other files are
@@ -271,6 +271,56 @@ def rule_command(code: str = typer.Argument(..., help="A rule id or slug.")) -> 
     from linter.docs import rule_doc
 
     typer.echo(rule_doc(found))
+
+
+@app.command("policy")
+def policy_command(
+    config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: .pipelint.toml or pyproject.toml [tool.pipelint], searched upward)."),
+    format: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """List the organisation policies the configuration sets: each with its value, its POL rule and its line."""
+    if format not in ("text", "json"):
+        raise _fail(f"unknown format '{format}': use text or json")
+    try:
+        _, cfg = settings_for(config_path=config)
+    except (ConfigError, RegistryError) as exc:
+        raise _fail(str(exc)) from None
+    policies = sorted(cfg.policy.values(), key=lambda p: p.rule) if cfg else []
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps({"config": cfg.path if cfg else None, "policies": [
+            {"policy": p.key, "rule": p.rule, "value": p.value, "line": p.line} for p in policies]}, indent=2))
+        return
+    if cfg is None:
+        typer.echo("pipelint: no configuration file found (.pipelint.toml, or pyproject.toml with [tool.pipelint]), "
+                   "so no policy is active")
+        return
+    if not policies:
+        typer.echo(f"pipelint: {printable(cfg.path)} sets no policy ([tool.pipelint.policy], or [policy] in "
+                   ".pipelint.toml)")
+        return
+    typer.echo(f"{len(policies)} polic{'ies' if len(policies) != 1 else 'y'} in {printable(cfg.path)}:")
+    width = max(len(p.key) for p in policies)
+    for p in policies:
+        typer.echo(f"{p.rule}  {p.key:<{width}}  {printable(_toml_value(p.value))}  ({p.where})")
+
+
+def _toml_value(value: object) -> str:
+    """A policy's value as it would be written in TOML."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:

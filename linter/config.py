@@ -13,6 +13,8 @@ BS001 = "error"
 [tool.pipelint.cfn-lint]
 regions = ["eu-west-1"]
 ignore = ["W3005"]
+[tool.pipelint.policy]                 # organisation policies: linter/policy.py
+allowed-images = ["aws/codebuild/standard:7.0"]
 ```
 Unknown keys are errors with a did-you-mean: a misspelt `ignores` must not silently
 ignore nothing.
@@ -29,7 +31,7 @@ from linter.rule import SEVERITIES
 from linter.suggest import did_you_mean
 
 KEYS = ("select", "ignore", "exclude", "per-file-ignores", "severity", "fail-on", "rules", "cfn-lint",
-        "max-file-size", "time-limit")
+        "max-file-size", "time-limit", "policy")
 CFN_KEYS = ("regions", "ignore")
 FILES = (".pipelint.toml", "pyproject.toml")
 
@@ -52,6 +54,7 @@ class Config:
     cfn_ignore: list[str] = field(default_factory=list)
     max_file_size: int | None = None
     time_limit: float | None = None
+    policy: dict[str, Any] = field(default_factory=dict)   # key -> linter.policy.Policy
 
     @property
     def folder(self) -> str | None:
@@ -96,14 +99,18 @@ def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
         import tomli as tomllib
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+            raw = f.read()
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
     section = "[tool.pipelint]"
+    table = ["tool", "pipelint"]
     if os.path.basename(path) == "pyproject.toml" or "tool" in data:
         data = data.get("tool", {}).get("pipelint", {})
     else:
         section = os.path.basename(path)
+        table = []
     config = Config(path=path)
     for key, value in data.items():
         where = f"{path}: {section} {key}"
@@ -150,6 +157,10 @@ def load_config(path: str, known_rules: dict[str, str] | None = None) -> Config:
                     raise ConfigError(f"{where}: unknown key '{sub}'" + (f"; did you mean '{guess}'?" if guess else ""))
             config.cfn_regions = _codes(value.get("regions", []), f"{where}.regions")
             config.cfn_ignore = _codes(value.get("ignore", []), f"{where}.ignore")
+        elif key == "policy":
+            from linter.policy import load_policies
+
+            config.policy = load_policies(value, path, table, text)
         elif key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{where} must be a table of rule = {{option = value}}")

@@ -22,7 +22,7 @@ BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
            "buildspec": "linter.rules.buildspec", "codebuild": "linter.rules.codebuild",
            "codedeploy": "linter.rules.codedeploy",
            "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
-           "secrets": "linter.rules.secrets"}
+           "policy": "linter.rules.policy", "secrets": "linter.rules.secrets"}
 
 
 class RegistryError(Exception):

@@ -97,6 +97,8 @@ class Rule:
     good: str = ""                          # the same example, fixed: stays quiet
     check: Callable[[Context], Iterable[Finding]] | None = field(default=None, compare=False)
     options: dict[str, Any] = field(default_factory=dict, compare=False)
+    example_options: dict[str, Any] = field(default_factory=dict, compare=False)  # the options the examples
+                                            # are linted with (a policy rule's policy); never used in a run
     url: str = ""                           # documentation elsewhere (cfn-lint's rules); else docs/rules.md
     unparsed: bool = False                  # runs only on a file that does not parse (ctx.root is None)
 
@@ -113,14 +115,15 @@ class Rule:
 
 def rule(*, id: str, name: str, category: str, severity: str, summary: str, fix: str,
          kinds: tuple[str, ...] = (), bad: str = "", good: str = "",
-         options: dict[str, Any] | None = None, unparsed: bool = False) -> Callable[[Callable[..., Any]], Rule]:
+         options: dict[str, Any] | None = None, unparsed: bool = False,
+         example_options: dict[str, Any] | None = None) -> Callable[[Callable[..., Any]], Rule]:
     """Declare a rule; the decorated function's docstring is its rationale."""
 
     def wrap(func: Callable[..., Any]) -> Rule:
         return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
                     rationale=inspect.cleandoc(func.__doc__ or ""), fix=fix, kinds=kinds,
                     bad=inspect.cleandoc(bad), good=inspect.cleandoc(good), check=func,
-                    options=options or {}, unparsed=unparsed)
+                    options=options or {}, unparsed=unparsed, example_options=example_options or {})
 
     return wrap
 

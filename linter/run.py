@@ -57,7 +57,7 @@ def settings_for(kind: str | None = None, select: list[str] | None = None, ignor
         per_file_ignores=cfg.per_file_ignores if cfg else {},
         severity=cfg.severity if cfg else {},
         exclude=cfg.exclude if cfg else [],
-        rule_options=cfg.rules if cfg else {},
+        rule_options=_rule_options(cfg),
         skip_unknown=skip_unknown,
         cfn_regions=cfg.cfn_regions if cfg else [],
         cfn_ignore=cfg.cfn_ignore if cfg else [],
@@ -68,6 +68,19 @@ def settings_for(kind: str | None = None, select: list[str] | None = None, ignor
     if cfg is not None and cfg.time_limit is not None:
         settings.time_limit = cfg.time_limit
     return settings, cfg
+
+
+def _rule_options(cfg: Config | None) -> dict[str, dict[str, object]]:
+    """`[rules.ID]` options, with each policy given to its POL rule as options (so the
+    engine needs no notion of policies, and the cache key changes when a policy does)."""
+    if cfg is None:
+        return {}
+    from linter.policy import options
+
+    out = {rule_id: dict(values) for rule_id, values in cfg.rules.items()}
+    for rule_id, values in options(cfg.policy).items():
+        out.setdefault(rule_id, {}).update(values)
+    return out
 
 
 def cache_for(settings: Settings, linter: Linter) -> Cache:
@@ -355,7 +368,8 @@ def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> Fil
 
 def _rule_json(rule: Rule) -> dict:
     """A cfn-lint rule's metadata as JSON (it has no check or options of its own)."""
-    return {f.name: getattr(rule, f.name) for f in fields(Rule) if f.name not in ("check", "options")}
+    return {f.name: getattr(rule, f.name) for f in fields(Rule)
+            if f.name not in ("check", "options", "example_options")}
 
 
 def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult, display: str, explicit: bool,

@@ -2,7 +2,8 @@
 
 tests/fixtures/<kind>/<RULE>-<what>.<ext> must fire the rule it is named after;
 tests/fixtures/<kind>/ok/* must give no finding at all. Files a fixture names (hook scripts)
-are looked up beside it. Run pytest with
+are looked up beside it; a `<fixture>.toml` beside a fixture is its configuration (the
+POL rules' policies). Run pytest with
 --update-snapshots to rewrite the snapshots, then review the diff.
 """
 
@@ -18,6 +19,18 @@ from helpers import lint, snapshot_line
 CASES = sorted(p for p in FIXTURES.glob("*/**/*") if p.is_file() and p.suffix in (".yml", ".yaml", ".json"))
 
 
+def _options(path: Path) -> dict:
+    """The rule options of a fixture's configuration, `<fixture>.toml` beside it (a
+    .pipelint.toml: the policy fixtures' `[policy]` tables), read as a run reads one."""
+    config = path.with_name(path.name + ".toml")
+    if not config.exists():
+        return {}
+    from linter.config import load_config
+    from linter.run import _rule_options
+
+    return _rule_options(load_config(str(config)))
+
+
 def _kind(path: Path) -> str:
     return path.relative_to(FIXTURES).parts[0]
 
@@ -28,7 +41,8 @@ def test_fixture_snapshot(path: Path, update_snapshots: bool) -> None:
     # releases, and these snapshots are about pipelint's rules
     # (CF001 is about cfn-lint failing: its fixtures run it)
     findings = lint(path.read_bytes().decode("utf-8", "replace"), path=path.name, kind=_kind(path),
-                    folder=str(path.parent), ignore=[] if path.name.startswith("CF001-") else ["CFN"])
+                    folder=str(path.parent), ignore=[] if path.name.startswith("CF001-") else ["CFN"],
+                    rule_options=_options(path))
     actual = "".join(snapshot_line(f) + "\n" for f in findings)
     if path.parent.name == "ok":
         assert actual == "", f"{path.name} must stay quiet"

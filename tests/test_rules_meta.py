@@ -17,7 +17,7 @@ CHECKED = [r for r in RULES if r.kinds]
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_metadata_is_complete(rule) -> None:
-    assert re.match(r"^(PL|BS|AS|CP|CF|CD|IAM|SEC)\d{3}$", rule.id)
+    assert re.match(r"^(PL|BS|AS|CP|CF|CD|IAM|SEC|POL)\d{3}$", rule.id)
     assert rule.category in CATEGORIES and rule.severity in SEVERITIES
     assert rule.summary and not rule.summary.endswith(".")
     assert len(rule.rationale) > 40, "the rationale says why"
@@ -28,10 +28,19 @@ def test_metadata_is_complete(rule) -> None:
 def test_bad_example_fires_and_good_example_does_not(rule) -> None:
     kind = rule.kinds[0]
     folder = str(FIXTURES / kind)  # the scripts the examples name exist there
-    assert rule.id in {f.rule for f in lint(rule.bad + "\n", kind=kind, folder=folder)}, "the bad example must fire"
+    # a policy rule's examples are linted under the policy they illustrate (example_options)
+    options = {rule.id: rule.example_options} if rule.example_options else {}
+    assert rule.id in {f.rule for f in lint(rule.bad + "\n", kind=kind, folder=folder, rule_options=options)}, \
+        "the bad example must fire"
     assert rule.good, "a rule with a bad example shows the good one too"
-    assert rule.id not in {f.rule for f in lint(rule.good + "\n", kind=kind, folder=folder)}, \
+    assert rule.id not in {f.rule for f in lint(rule.good + "\n", kind=kind, folder=folder, rule_options=options)}, \
         "the good example must stay quiet"
+
+
+@pytest.mark.parametrize("rule", [r for r in CHECKED if r.example_options], ids=lambda r: r.id)
+def test_policy_rule_is_silent_without_its_policy(rule) -> None:
+    kind = rule.kinds[0]
+    assert rule.id not in {f.rule for f in lint(rule.bad + "\n", kind=kind, folder=str(FIXTURES / kind))}
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.kinds or r.id in ("PL001", "PL002")], ids=lambda r: r.id)
