@@ -22,6 +22,10 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CATEGORIES = ("syntax", "schema", "reference", "hooks", "iam", "secrets", "ordering", "practice")
 ID_RE = re.compile(r"^([A-Z]{2,3}[0-9]{3}|CFN-[EWI][0-9]{4})$")  # ours, or cfn-lint's kept behind CFN-
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# what a rule's automatic fix is: none; safe (--fix applies it); unsafe (only with
+# --unsafe-fixes: it changes meaning, or leaves a placeholder to fill in); mixed (some
+# findings get a safe fix, others an unsafe one)
+AUTOFIX = ("", "safe", "unsafe", "mixed")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class Rule:
     options: dict[str, Any] = field(default_factory=dict, compare=False)
     url: str = ""                           # documentation elsewhere (cfn-lint's rules); else docs/rules.md
     unparsed: bool = False                  # runs only on a file that does not parse (ctx.root is None)
+    autofix: str = ""                       # "", "safe", "unsafe" or "mixed": see AUTOFIX
+    autofix_does: str = ""                  # what the automatic fix does, for the docs' Fixes table
 
     def __post_init__(self) -> None:
         if not ID_RE.match(self.id):
@@ -109,28 +115,36 @@ class Rule:
             raise ValueError(f"rule {self.id}: unknown category {self.category!r}")
         if self.severity not in SEVERITIES:
             raise ValueError(f"rule {self.id}: unknown severity {self.severity!r}")
+        if self.autofix not in AUTOFIX:
+            raise ValueError(f"rule {self.id}: autofix {self.autofix!r} is not one of {AUTOFIX}")
+        if bool(self.autofix) != bool(self.autofix_does):
+            raise ValueError(f"rule {self.id}: autofix and autofix_does go together")
 
 
 def rule(*, id: str, name: str, category: str, severity: str, summary: str, fix: str,
          kinds: tuple[str, ...] = (), bad: str = "", good: str = "",
-         options: dict[str, Any] | None = None, unparsed: bool = False) -> Callable[[Callable[..., Any]], Rule]:
-    """Declare a rule; the decorated function's docstring is its rationale."""
+         options: dict[str, Any] | None = None, unparsed: bool = False, autofix: str = "",
+         autofix_does: str = "") -> Callable[[Callable[..., Any]], Rule]:
+    """Declare a rule; the decorated function's docstring is its rationale. A rule whose
+    findings carry edits says so with `autofix` (their safety) and `autofix_does`."""
 
     def wrap(func: Callable[..., Any]) -> Rule:
         return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
                     rationale=inspect.cleandoc(func.__doc__ or ""), fix=fix, kinds=kinds,
                     bad=inspect.cleandoc(bad), good=inspect.cleandoc(good), check=func,
-                    options=options or {}, unparsed=unparsed)
+                    options=options or {}, unparsed=unparsed, autofix=autofix, autofix_does=autofix_does)
 
     return wrap
 
 
 def declare(*, id: str, name: str, category: str, severity: str, summary: str, rationale: str,
-            fix: str, kinds: tuple[str, ...] = (), bad: str = "", good: str = "") -> Rule:
+            fix: str, kinds: tuple[str, ...] = (), bad: str = "", good: str = "", autofix: str = "",
+            autofix_does: str = "") -> Rule:
     """A rule whose findings the engine itself makes (syntax, schema): metadata only."""
     return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
                 rationale=inspect.cleandoc(rationale), fix=fix, kinds=kinds,
-                bad=inspect.cleandoc(bad), good=inspect.cleandoc(good))
+                bad=inspect.cleandoc(bad), good=inspect.cleandoc(good), autofix=autofix,
+                autofix_does=autofix_does)
 
 
 class Context:

@@ -132,6 +132,7 @@ _GOOD_JSON = _BAD_JSON.replace("outputArticfacts", "outputArtifacts")
 
 UNKNOWN_KEY = declare(
     id="CP001", name="pipeline-unknown-key", category="schema", severity="error", kinds=("pipeline",),
+    autofix="safe", autofix_does="renames a misspelt key to the key it resembles, when its value fits that key",
     summary="a key the pipeline declaration does not have (often a misspelling)",
     rationale="""
         CodePipeline rejects a declaration with an unknown field (InvalidStructureException);
@@ -299,6 +300,8 @@ def artifact_store(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP104", name="invalid-action-type", category="schema", severity="error", kinds=KINDS,
+
+      autofix="safe", autofix_does="replaces the provider with the one it resembles",
       summary="an AWS action provider that does not exist in its category",
       fix="use a provider of that category (Source: S3, CodeCommit, ECR, CodeStarSourceConnection; "
           "Build: CodeBuild; Deploy: CloudFormation, CodeDeploy, ECS, ...)",
@@ -369,6 +372,8 @@ def artifact_count(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP106", name="action-configuration", category="schema", severity="error", kinds=KINDS,
+
+      autofix="safe", autofix_does="renames a configuration key to the one it resembles",
       summary="an action configuration missing a required key, with an unknown key (warning) or a "
       "value outside its allowed ones",
       fix="give the provider's required configuration keys with valid values",
