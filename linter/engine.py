@@ -342,9 +342,11 @@ class Linter:
             if f.fix:
                 f.fix = redact_values(f.fix, values)
             if f.edits and text is not None and (
-                    any(e.start < end and start < max(e.end, e.start + 1) for e in f.edits for start, end in masks)
+                    any(e.start < end and start < max(e.end, e.start + 1) and not e.start <= start < end <= e.end
+                        for e in f.edits for start, end in masks)
                     or any(v in e.text for e in f.edits for v in values)):
-                f.edits, f.applicability = (), None  # an edit that would show or move a secret
+                f.edits, f.applicability = (), None  # an edit that would show or move a secret (one that
+                #                                      replaces a whole secret, and writes none, removes it)
         findings = [f for f in findings if self.enabled(self.rules[f.rule], path) or f.rule == "PL005"]
         unused_rule = self.rules["PL006"]
         findings = apply_suppressions(path, text or "", findings, self.rules,
