@@ -214,6 +214,14 @@ class Context:
         with the key's quoting, or plain where plain reads back the same)."""
         return self.node_edit(key, render_scalar(name, self.doc.fmt, key.style))
 
+    def rename_edits(self, key: Node, name: str) -> list[Edit]:
+        """The rename of `key` to `name`, or none when its mapping has a `name` already (the
+        result would hold the key twice, and the file would parse worse)."""
+        parent = self.doc.node(key.pointer.rsplit("/", 1)[0]) if key.pointer else self.doc.root
+        if parent is not None and parent.is_map and any(str(k.data) == name for k, _ in parent.value):
+            return []
+        return [self.rename_key(key, name)]
+
     def replace_value(self, node: Node, value: Any) -> Edit:
         """Replace a scalar with `value` (a str, number or bool), written in the file's own
         syntax: a string keeps its quoting where it can, and is quoted where YAML would read

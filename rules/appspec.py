@@ -242,6 +242,9 @@ def wrong_case_key(ctx: Context) -> Iterator[Finding]:
     root = ctx.root
     if platform(root) != EC2:
         return
+    # a rename goes in only when nothing else has or takes the name (Hooks and hook both
+    # meaning hooks: Hooks gets it, hook keeps its name and its warning)
+    taken: set[str] = set()
     for key, _ in root.items():
         name = key.data
         if not isinstance(name, str) or name in EC2_KEYS or name.lower() == "resources":
@@ -250,13 +253,20 @@ def wrong_case_key(ctx: Context) -> Iterator[Finding]:
             right = name.lower()
             yield ctx.report(key, f"'{name}' is never read: CodeDeploy reads only the lowercase '{right}', "
                                   "so this section is silently ignored",
-                             fix=f"rename '{name}' to '{right}'", edits=[ctx.rename_key(key, right)])
+                             fix=f"rename '{name}' to '{right}'",
+                             edits=ctx.rename_edits(key, right) if right not in taken else ())
+            taken.add(right)
+    for key, _ in root.items():
+        name = key.data
+        if not isinstance(name, str) or name.lower() in EC2_KEYS or name.lower() == "resources":
             continue
         guess = did_you_mean(name, EC2_KEYS)
         hint = f"; did you mean '{guess}'?" if guess else f": expected one of {', '.join(EC2_KEYS)}"
         yield ctx.report(key, f"unknown key '{name}' is ignored by CodeDeploy{hint}", severity="warning",
                          fix=f"rename '{name}' to '{guess}'" if guess else "remove the key",
-                         edits=[ctx.rename_key(key, guess)] if guess else ())
+                         edits=ctx.rename_edits(key, guess) if guess and guess not in taken else ())
+        if guess:
+            taken.add(guess)
 
 
 @rule(id="AS006", name="mixed-platforms", category="schema", severity="error", kinds=KIND,
@@ -474,7 +484,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         exact = next((e for e in events if e.lower() == name.lower()), None)
         if exact:
             yield ctx.report(key, f"event names are case-sensitive: '{name}' never runs; write '{exact}'",
-                             fix=f"rename to {exact}", edits=[ctx.rename_key(key, exact)])
+                             fix=f"rename to {exact}", edits=ctx.rename_edits(key, exact))
             continue
         others = [p for p in _platform_of_event(name) if p != found]
         if others:
@@ -485,7 +495,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         guess = did_you_mean(name, events, cutoff=0.7)
         if guess:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs; did you mean '{guess}'?",
-                             fix=f"rename to {guess}", edits=[ctx.rename_key(key, guess)])
+                             fix=f"rename to {guess}", edits=ctx.rename_edits(key, guess))
         else:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs: {found} events are "
                                   f"{', '.join(events)}", fix=f"use one of {', '.join(events)}")
@@ -1015,7 +1025,7 @@ def invalid_acl_or_context(ctx: Context) -> Iterator[Finding]:
         if "user" in context:
             yield ctx.report(context.key_node("user"), "the agents read the SELinux user from 'name'; 'user' is "
                                                        "ignored", severity="warning", fix="rename user to name",
-                             edits=[ctx.rename_key(context.key_node("user"), "name")])
+                             edits=ctx.rename_edits(context.key_node("user"), "name"))
         rng = context.get("range")
         if rng is not None and isinstance(rng.data, str):
             m = _RANGE.match(rng.data.strip())

@@ -411,7 +411,7 @@ def action_configuration(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(key_node, f"{_known(action.provider)} does not read configuration key '{key}'"
                                      + (f"; did you mean '{guess}'?" if guess else ""), severity="warning",
                                      fix=f"rename to {guess}" if guess else "remove the key",
-                                     edits=[ctx.rename_key(key_node, guess)] if guess else ())
+                                     edits=ctx.rename_edits(key_node, guess) if guess else ())
             for key, allowed in values.items():
                 text = action.config_text(key)
                 if text is None or text in allowed or text.startswith(("#{", "${", "{{")):

@@ -431,3 +431,23 @@ def test_sarif_fixes_carry_their_applicability(workdir: Path, capsys) -> None:
         "deletedRegion": {"startLine": 10, "startColumn": 27, "endLine": 10, "endColumn": 45},
         "insertedContent": {"text": f"'{REFERENCE}'"}}]
     assert SECRET not in out
+
+
+# -- every fixture, fixed with every fix, still parses -----------------------------------------
+
+def test_every_fixture_fixes_without_a_refusal(tmp_path: Path, monkeypatch, capsys) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(["check", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1", "--ignore", "CFN",
+                          "fixtures"], capsys)
+    assert "PL010" not in out and "PL005" not in out and "Traceback" not in err
+    assert "fixed" in err
+    for path in (tmp_path / "fixtures").glob("**/*"):
+        if path.suffix in (".yml", ".yaml", ".json") and path.read_bytes() != (FIXTURES / path.relative_to(
+                tmp_path / "fixtures")).read_bytes():
+            findings = lint(path.read_text(encoding="utf-8", errors="replace"), path=path.name,
+                            kind=path.relative_to(tmp_path / "fixtures").parts[0], folder=str(path.parent),
+                            ignore=["CFN"])
+            assert not [f for f in findings if f.rule in ("PL001", "PL002", "PL003")], path.name
