@@ -325,8 +325,10 @@ class Context:
             return None
         text = self.doc.text
         k, v = entries[index]
-        key_start, _ = self.offsets(k)
-        _, value_end = self.offsets(v)
+        key_start, key_end = self.offsets(k)
+        value_start, value_end = self.offsets(v)
+        if self.doc.fmt != "json" and ("&" in text[key_end:value_start] or text[value_start:value_start + 1] in "&*"):
+            return None  # an anchor (others may alias it) or an alias: cutting it could break the file
         if self.is_flow(mapping):
             start, end = self.offsets(mapping)
             if len(entries) == 1:

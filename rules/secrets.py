@@ -110,6 +110,9 @@ def _to_parameter_store(ctx: Context, name: str, value: Node, holder: Node) -> l
             return []  # the name is already backed by a store (or the store is not a mapping)
     placeholder = placeholder_parameter(name)
     only = len(list(holder.items())) == 1
+    key_end, value_start = ctx.offsets(holder.key_node(name))[1], ctx.offsets(value)[0]
+    if "&" in ctx.doc.text[key_end:value_start] or ctx.doc.text[value_start:value_start + 1] in "&*":
+        return []  # an anchored value (aliased elsewhere) or an alias
     if store is None and only:  # `variables: {NAME: secret}` becomes `parameter-store: {NAME: placeholder}`
         return [ctx.rename_key(env.key_node("variables"), "parameter-store"), ctx.replace_value(value, placeholder)]
     removal = ctx.remove_entry(env, "variables") if only else ctx.remove_entry(holder, name)

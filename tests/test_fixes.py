@@ -451,3 +451,18 @@ def test_every_fixture_fixes_without_a_refusal(tmp_path: Path, monkeypatch, caps
                             kind=path.relative_to(tmp_path / "fixtures").parts[0], folder=str(path.parent),
                             ignore=["CFN"])
             assert not [f for f in findings if f.rule in ("PL001", "PL002", "PL003")], path.name
+
+
+def test_anchored_secret_is_not_moved() -> None:
+    text = (f"version: 0.2\nenv:\n  variables:\n    STAGE: prod\n    DB_PASSWORD: &pw {SECRET}\n"
+            "    OTHER_PASSWORD: *pw\n" + PHASES)
+    assert not [f for f in lint(text) if f.edits], "cutting the anchor would break the alias"
+
+
+def test_buildspec_secret_move_keeps_crlf() -> None:
+    before = f"version: 0.2\r\nenv:\r\n  variables:\r\n    STAGE: prod\r\n    DB_PASSWORD: {SECRET}\r\n" + \
+        PHASES.replace("\n", "\r\n")
+    after = _fix(before, "buildspec.yml", "SEC001")
+    assert after == ("version: 0.2\r\nenv:\r\n  parameter-store:\r\n    DB_PASSWORD: /CHANGE-ME/DB_PASSWORD\r\n"
+                     "  variables:\r\n    STAGE: prod\r\n" + PHASES.replace("\n", "\r\n"))
+    _quiet(after, "buildspec.yml", "SEC001")
