@@ -466,3 +466,13 @@ def test_buildspec_secret_move_keeps_crlf() -> None:
     assert after == ("version: 0.2\r\nenv:\r\n  parameter-store:\r\n    DB_PASSWORD: /CHANGE-ME/DB_PASSWORD\r\n"
                      "  variables:\r\n    STAGE: prod\r\n" + PHASES.replace("\n", "\r\n"))
     _quiet(after, "buildspec.yml", "SEC001")
+
+
+def test_a_moved_stage_never_carries_a_token() -> None:
+    """Moving a stage that holds a token would write the token into the edit, which JSON
+    output shows: such a move is no fix."""
+    text = (FIXTURES / "pipeline" / "CP201-source-stage-second.json").read_text().replace(
+        '"RepositoryName": "app"', '"RepositoryName": "app", "Note": "ghp_Qx7Lm2Rt9Vb4Nc8Kd1Wz6Hs3Fj5Gp0Ya2Uea"')
+    findings = lint(text, path="pipeline.json", kind="pipeline")
+    assert "CP201" in {f.rule for f in findings}
+    assert not [f for f in findings if f.rule == "CP201" and f.edits]
