@@ -471,8 +471,8 @@ def test_buildspec_secret_move_keeps_crlf() -> None:
 def test_a_moved_stage_never_carries_a_token() -> None:
     """Moving a stage that holds a token would write the token into the edit, which JSON
     output shows: such a move is no fix."""
-    text = (FIXTURES / "pipeline" / "CP201-source-stage-second.json").read_text().replace(
-        '"RepositoryName": "app"', '"RepositoryName": "app", "Note": "ghp_Qx7Lm2Rt9Vb4Nc8Kd1Wz6Hs3Fj5Gp0Ya2Uea"')
+    text = (FIXTURES / "pipeline" / "CP201-source-stage-second.json").read_text().replace(  # where no rule looks
+        '{"name": "Source", "actions"', '{"name": "Source", "x-note": "ghp_Qx7Lm2Rt9Vb4Nc8Kd1Wz6Hs3Fj5Gp0Ya2Uea", "actions"')
     findings = lint(text, path="pipeline.json", kind="pipeline")
     assert "CP201" in {f.rule for f in findings}
     assert not [f for f in findings if f.rule == "CP201" and f.edits]
