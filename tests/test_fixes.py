@@ -476,3 +476,14 @@ def test_a_moved_stage_never_carries_a_token() -> None:
     findings = lint(text, path="pipeline.json", kind="pipeline")
     assert "CP201" in {f.rule for f in findings}
     assert not [f for f in findings if f.rule == "CP201" and f.edits]
+
+
+def test_source_stage_moves_first_in_a_json_template() -> None:
+    data = yaml.load((FIXTURES / "cloudformation" / "CP201-source-stage-second.yaml").read_text(), Loader=_CfnLoader)
+    del data["Outputs"]
+    text = json.dumps(data, indent=2) + "\n"
+    after = _fix(text, "template.json", "CP201")
+    stages = data["Resources"]["Pipeline"]["Properties"]["Stages"]
+    data["Resources"]["Pipeline"]["Properties"]["Stages"] = [stages[1], stages[0]]
+    assert after == json.dumps(data, indent=2) + "\n", "the same text as if written in that order"
+    _quiet(after, "template.json", "CP201")
