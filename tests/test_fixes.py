@@ -487,3 +487,20 @@ def test_source_stage_moves_first_in_a_json_template() -> None:
     data["Resources"]["Pipeline"]["Properties"]["Stages"] = [stages[1], stages[0]]
     assert after == json.dumps(data, indent=2) + "\n", "the same text as if written in that order"
     _quiet(after, "template.json", "CP201")
+
+
+def test_buildspec_secret_move_follows_the_files_indentation() -> None:
+    before = f"version: 0.2\nenv:\n    variables:\n        STAGE: prod\n        DB_PASSWORD: {SECRET}\n" + PHASES
+    after = _fix(before, "buildspec.yml", "SEC001")
+    assert after == ("version: 0.2\nenv:\n    parameter-store:\n        DB_PASSWORD: /CHANGE-ME/DB_PASSWORD\n"
+                     "    variables:\n        STAGE: prod\n" + PHASES)
+    _quiet(after, "buildspec.yml", "SEC001")
+
+
+def test_buildspec_secret_last_in_a_file_without_a_final_line_break() -> None:
+    before = f"version: 0.2\nphases:\n  build:\n    commands: [make]\nenv:\n  variables:\n    STAGE: prod\n" \
+             f"    DB_PASSWORD: {SECRET}"
+    after = _fix(before, "buildspec.yml", "SEC001")
+    assert after == ("version: 0.2\nphases:\n  build:\n    commands: [make]\nenv:\n  parameter-store:\n"
+                     "    DB_PASSWORD: /CHANGE-ME/DB_PASSWORD\n  variables:\n    STAGE: prod\n")
+    _quiet(after, "buildspec.yml", "SEC001")
