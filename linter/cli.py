@@ -59,8 +59,10 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules (ids, prefixes, slugs; comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules (ids, prefixes, slugs; comma-separated)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1: error, warning (default) or info."),
-    fix: bool = typer.Option(False, "--fix", help="Apply safe fixes to the files."),
-    diff: bool = typer.Option(False, "--diff", help="Print the safe fixes as a patch (git apply / patch -p1); change nothing."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes to the files (the unsafe ones too with --unsafe-fixes)."),
+    diff: bool = typer.Option(False, "--diff", help="Print the fixes --fix would apply as a patch (git apply / patch -p1); change nothing."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff, unsafe fixes too (they change behaviour or leave a placeholder to fill in)."),
+    show_fixes: bool = typer.Option(False, "--show-fixes", help="After the findings, list each fix (applied, with --fix): path:line:col RULE fix [safe|unsafe]."),
     config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: .pipelint.toml or pyproject.toml [tool.pipelint], searched upward)."),
     skip_unknown: bool = typer.Option(False, "--skip-unknown", help="Skip files of no known kind silently, even when named (the pre-commit hook sets this)."),
     color: str = typer.Option("auto", "--color", help="Colour in text output: auto (FORCE_COLOR, NO_COLOR, a terminal), always or never."),
@@ -96,7 +98,7 @@ def check(
         settings, cfg = settings_for(kind, _codes(select), _codes(ignore), config, skip_unknown)
     except (ConfigError, RegistryError) as exc:
         raise _fail(str(exc)) from None
-    options = Options(paths=paths, fix=fix, diff=diff, stdin_filename=stdin_filename,
+    options = Options(paths=paths, fix=fix, diff=diff, unsafe_fixes=unsafe_fixes, stdin_filename=stdin_filename,
                       stdin=sys.stdin.buffer.read() if "-" in paths else None)
     from linter.engine import Linter
 
@@ -135,6 +137,9 @@ def check(
     if exit_zero and code == 1:
         code = 0
     report.quiet = quiet
+    report.show_fixes = show_fixes and format == "text" and not (statistics or diff)
+    if show_fixes and (format != "text" or diff or statistics) and report.fix_lines():
+        typer.echo("\n".join([report.fix_heading()] + ["  " + line for line in report.fix_lines()]), err=True)
     if statistics:
         _statistics(report, quiet)
         raise typer.Exit(code)

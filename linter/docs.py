@@ -45,11 +45,32 @@ def rule_doc(rule: Rule) -> str:
              f"category: {rule.category}    severity: {rule.severity}    kinds: {', '.join(rule.kinds) or 'all'}",
              "", rule.summary[0].upper() + rule.summary[1:] + ".", "", "Why:", _indent(rule.rationale), "",
              "Fix:", _indent(rule.fix)]
+    if rule.autofix:
+        lines += ["", "Automatic fix:", _indent(autofix_line(rule))]
     if bad:
         lines += ["", "Example that fires:", _indent(bad)]
     if good:
         lines += ["", "Instead:", _indent(good)]
     return "\n".join(lines)
+
+
+SAFETY = {"safe": "safe: `--fix` applies it",
+          "unsafe": "unsafe: only with `--fix --unsafe-fixes`",
+          "mixed": "safe or unsafe, by finding: `--fix` applies the safe ones, `--unsafe-fixes` adds the others"}
+
+
+def autofix_line(rule: Rule) -> str:
+    """What a rule's automatic fix does, and when it is applied."""
+    return f"{rule.autofix_does[0].upper() + rule.autofix_does[1:]} ({SAFETY[rule.autofix].replace('`', '')})."
+
+
+def fixes_table(rules: list[Rule]) -> str:
+    """docs/rules.md's Fixes section: every rule with an automatic fix."""
+    lines = ["| rule | the fix | safety |", "|---|---|---|"]
+    for r in rules:
+        if r.autofix:
+            lines.append(f"| [{r.id}](#{r.id.lower()}) {r.name} | {_md(r.autofix_does)} | {r.autofix} |")
+    return "\n".join(lines) + "\n"
 
 
 def rules_table(rules: list[Rule]) -> str:
@@ -64,18 +85,29 @@ def rules_page(rules: list[Rule]) -> str:
     out = ["# pipelint rules", "",
            "Generated from the rules' metadata by `python scripts/update_readme.py`; do not edit by hand.",
            "`pipelint rule ID` prints the same text. Findings of cfn-lint (`CFN-*`) are documented by cfn-lint.",
-           ""]
+           "", "## Fixes", "",
+           "`pipelint check --fix` applies the safe fixes of these rules; `--unsafe-fixes` adds the unsafe ones",
+           "(they change what the file does, or leave a placeholder such as `CHANGE-ME` to fill in), `--diff`",
+           "shows them as a patch instead, and `--show-fixes` lists them. Every fixed file is parsed again",
+           "before it is written.", "", fixes_table(rules)]
     for r in rules:
         bad, good = examples(r)
         out += [f"## {r.id}", "", f"**{r.name}** · {r.category} · {r.severity}"
                 + (f" · {', '.join(r.kinds)}" if r.kinds else ""), "",
                 r.summary[0].upper() + r.summary[1:] + ".", "", r.rationale, "", f"**Fix:** {r.fix}", ""]
+        if r.autofix:
+            out += [f"**Automatic fix:** {_md(autofix_line(r))} See [Fixes](#fixes).", ""]
         lang = "json" if bad.lstrip().startswith("{") else "yaml"
         if bad:
             out += ["Fires on:", "", f"```{lang}", bad, "```", ""]
         if good:
             out += ["Instead:", "", f"```{lang}", good, "```", ""]
     return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    """Text for a markdown table cell or paragraph: no tag-like `<...>`, no cell breaks."""
+    return text.replace("<", "&lt;").replace("|", "/")
 
 
 def _indent(text: str) -> str:

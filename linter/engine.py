@@ -18,7 +18,7 @@ from linter.gitignore import GitIgnore, work_tree
 from linter.json_loader import load_json, repair_json
 from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
 from linter.masking import mask_text, merge_spans, raw_masks, redact_tokens, redact_values, secret_nodes
-from linter.rule import Context, Finding, Rule
+from linter.rule import Context, Edit, Finding, Rule
 from linter.schema_findings import schema_findings
 from linter.suppress import apply_suppressions
 from linter.syntax import ParseIssue
@@ -341,9 +341,7 @@ class Linter:
             f.message = redact_values(f.message, values)
             if f.fix:
                 f.fix = redact_values(f.fix, values)
-            if f.edits and text is not None and (
-                    any(e.start < end and start < max(e.end, e.start + 1) for e in f.edits for start, end in masks)
-                    or any(v in e.text for e in f.edits for v in values)):
+            if f.edits and text is not None and any(_leaks(e, text, masks, values) for e in f.edits):
                 f.edits, f.applicability = (), None  # an edit that would show or move a secret
         findings = [f for f in findings if self.enabled(self.rules[f.rule], path) or f.rule == "PL005"]
         unused_rule = self.rules["PL006"]
@@ -418,6 +416,19 @@ def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
     if end - start >= 2 and text[start] in "'\"" and text[end - 1] == text[start]:
         return start + 1, end - 1
     return start, end
+
+
+def _leaks(edit: Edit, text: str, masks: list[tuple[int, int]], values: list[str]) -> bool:
+    """Would `edit` show or move a secret? It may replace a whole secret (deleting it, or
+    writing a placeholder in its place), never cut into one or write one anywhere."""
+    for start, end in masks:
+        if edit.start < end and start < max(edit.end, edit.start + 1):
+            if not edit.start <= start < end <= edit.end:
+                return True
+            secret = text[start:end].strip().strip("\"'").strip()
+            if len(secret) >= 4 and secret in edit.text:
+                return True
+    return any(v in edit.text for v in values)
 
 
 def _secret_spans(findings: list[Finding], text: str | None,

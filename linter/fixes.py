@@ -70,21 +70,34 @@ class FixOutcome:
     findings: list[Finding] | None = None       # the findings of the new text
 
 
+PASSES = 10   # fixes that overlap go in on later passes, over the text the earlier ones left
+
+
 def fix(text: str, findings: list[Finding], relint: Callable[[str], list[Finding] | None],
         unsafe: bool = False) -> FixOutcome:
-    """Apply the fixes and lint the result again; refuse a result that parses worse."""
-    new_text, applied = apply_edits(text, findings, unsafe)
-    if not applied or new_text == text:
+    """Apply the fixes and lint the result again, pass after pass while fixes remain that
+    overlapped one already applied; refuse (write nothing) when any pass gives a result that
+    is no longer the same kind, or parses worse than the original."""
+    before = syntax_count(findings)
+    current, current_findings = text, findings
+    applied: list[Finding] = []
+    after: list[Finding] | None = None
+    for _ in range(PASSES):
+        new_text, done = apply_edits(current, current_findings, unsafe)
+        if not done or new_text == current:
+            break
+        after = relint(new_text)
+        if after is None:
+            return FixOutcome(text, refused="after the fixes the file is no longer recognised as the same kind")
+        if syntax_count(after) > before:
+            first = next(f for f in after if f.rule in SYNTAX_RULES)
+            return FixOutcome(text, refused=f"the fixed file would not parse ({first.rule} at line {first.line}: "
+                                            f"{first.message})")
+        applied += done
+        current, current_findings = new_text, after
+    if not applied:
         return FixOutcome(text)
-    after = relint(new_text)
-    if after is None:
-        return FixOutcome(text, refused="after the fixes the file is no longer recognised as the same kind")
-    before, now = syntax_count(findings), syntax_count(after)
-    if now > before:
-        first = next(f for f in after if f.rule in SYNTAX_RULES)
-        return FixOutcome(text, refused=f"the fixed file would not parse ({first.rule} at line {first.line}: "
-                                        f"{first.message})")
-    return FixOutcome(new_text, applied, None, after)
+    return FixOutcome(current, applied, None, after)
 
 
 def encode(text: str, bom: bool) -> bytes:

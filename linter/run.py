@@ -143,6 +143,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fixed: int = 0
+    applied: list[Finding] = field(default_factory=list)      # the findings whose fixes went in (or in the patch)
     patch: str = ""
     withheld: int = 0
     fixed_stdin: bytes | None = None
@@ -191,6 +192,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
         if on_file is not None:
             on_file(index, len(files), task.display)
     report.findings.sort(key=Finding.sort_key)
+    report.applied.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report
 
@@ -199,6 +201,7 @@ def _merge(report: Report, outcome: Outcome, linter: Linter) -> None:
     report.problems += outcome.problems
     report.notes += outcome.notes
     report.fixed += outcome.fixed
+    report.applied += outcome.applied
     report.withheld += outcome.withheld
     if outcome.patch:
         report.patches.append(outcome.patch)
@@ -395,6 +398,7 @@ def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult,
         return result
     if options.diff:
         outcome.patch, outcome.withheld = unified_diff(text, fixed.text, display, result.masks)
+        outcome.applied = fixed.applied
         return result
     if target is None:  # stdin: the fixed text goes to stdout
         outcome.fixed_stdin = encode(fixed.text, result.bom)
@@ -409,4 +413,5 @@ def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult,
                                     "the file is unchanged")
             return result
     outcome.fixed += len(fixed.applied)
+    outcome.applied = fixed.applied
     return relinted.get(fixed.text) or result

@@ -120,7 +120,7 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
             value = error.instance  # the unknown key's value
             if node is not None and node.is_scalar and node.line == node.end_line and \
                     value_fits(schema_name, value, schema["properties"][guess]):
-                edits = [ctx.rename_key(node, guess)]
+                edits = ctx.rename_edits(node, guess)
             return (f"unknown key '{error.detail}' in {parent_name}; did you mean '{guess}'?",
                     f"rename '{error.detail}' to '{guess}'", edits)
         shown = list({k.lower(): k for k in reversed(known)}.values())[::-1]  # one casing of each

@@ -138,6 +138,7 @@ _EC2_GOOD = """
 
 UNKNOWN_KEY = declare(
     id="AS001", name="appspec-unknown-key", category="schema", severity="warning", kinds=KIND,
+    autofix="safe", autofix_does="renames a misspelt key to the key it resembles, when its value fits that key",
     summary="a key the AppSpec format does not have (often a misspelling)",
     rationale="""
         CodeDeploy reads a fixed set of keys and ignores the rest without a word: a misspelt
@@ -168,6 +169,7 @@ MISSING_KEY = declare(
 
 WRONG_TYPE = declare(
     id="AS004", name="appspec-wrong-type", category="schema", severity="error", kinds=KIND,
+    autofix="safe", autofix_does="quotes a value YAML reads as another type (a number or a boolean where text is expected)",
     summary="a value of the wrong type (a mapping for a list, text for a number)",
     rationale="""
         CodeDeploy's parsers are typed: `files` and `permissions` are lists, ECS and Lambda
@@ -217,6 +219,7 @@ INVALID_VALUE = declare(
 # -- structure ------------------------------------------------------------------------------------
 
 @rule(id="AS002", name="wrong-case-key", category="schema", severity="error", kinds=KIND,
+      autofix="safe", autofix_does="renames the key to lowercase (Hooks to hooks), or a misspelt key to the one it resembles",
       summary="an EC2/On-Premises top-level key that is not lowercase, or unknown",
       fix="write the key in lowercase (hooks, files, permissions, os, version)",
       bad="""
@@ -239,6 +242,9 @@ def wrong_case_key(ctx: Context) -> Iterator[Finding]:
     root = ctx.root
     if platform(root) != EC2:
         return
+    # a rename goes in only when nothing else has or takes the name (Hooks and hook both
+    # meaning hooks: Hooks gets it, hook keeps its name and its warning)
+    taken: set[str] = set()
     for key, _ in root.items():
         name = key.data
         if not isinstance(name, str) or name in EC2_KEYS or name.lower() == "resources":
@@ -247,13 +253,20 @@ def wrong_case_key(ctx: Context) -> Iterator[Finding]:
             right = name.lower()
             yield ctx.report(key, f"'{name}' is never read: CodeDeploy reads only the lowercase '{right}', "
                                   "so this section is silently ignored",
-                             fix=f"rename '{name}' to '{right}'", edits=[ctx.rename_key(key, right)])
+                             fix=f"rename '{name}' to '{right}'",
+                             edits=ctx.rename_edits(key, right) if right not in taken else ())
+            taken.add(right)
+    for key, _ in root.items():
+        name = key.data
+        if not isinstance(name, str) or name.lower() in EC2_KEYS or name.lower() == "resources":
             continue
         guess = did_you_mean(name, EC2_KEYS)
         hint = f"; did you mean '{guess}'?" if guess else f": expected one of {', '.join(EC2_KEYS)}"
         yield ctx.report(key, f"unknown key '{name}' is ignored by CodeDeploy{hint}", severity="warning",
                          fix=f"rename '{name}' to '{guess}'" if guess else "remove the key",
-                         edits=[ctx.rename_key(key, guess)] if guess else ())
+                         edits=ctx.rename_edits(key, guess) if guess and guess not in taken else ())
+        if guess:
+            taken.add(guess)
 
 
 @rule(id="AS006", name="mixed-platforms", category="schema", severity="error", kinds=KIND,
@@ -322,6 +335,8 @@ _VERSION_BAD = """
 
 
 @rule(id="AS007", name="invalid-version", category="schema", severity="error", kinds=KIND,
+
+      autofix="mixed", autofix_does='writes version: 0.0 (safe for a quoted "0.0"; unsafe for another version)',
       summary="version other than 0.0, or a quoted \"0.0\" (errors for EC2/On-Premises, warnings for ECS and Lambda)",
       fix="write version: 0.0 without quotes", bad=_VERSION_BAD,
       good=_VERSION_BAD.replace('"0.0"', "0.0"))
@@ -423,6 +438,8 @@ def _platform_of_event(name: str) -> list[str]:
 
 
 @rule(id="AS101", name="invalid-lifecycle-event", category="hooks", severity="error", kinds=KIND,
+
+      autofix="safe", autofix_does="renames a lifecycle event to its exact spelling or the event it resembles",
       summary="a hook under an event that never runs: misspelt, wrongly cased, reserved, or of another platform",
       fix="move the hook under a lifecycle event of this platform",
       bad="""
@@ -467,7 +484,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         exact = next((e for e in events if e.lower() == name.lower()), None)
         if exact:
             yield ctx.report(key, f"event names are case-sensitive: '{name}' never runs; write '{exact}'",
-                             fix=f"rename to {exact}", edits=[ctx.rename_key(key, exact)])
+                             fix=f"rename to {exact}", edits=ctx.rename_edits(key, exact))
             continue
         others = [p for p in _platform_of_event(name) if p != found]
         if others:
@@ -478,7 +495,7 @@ def invalid_lifecycle_event(ctx: Context) -> Iterator[Finding]:
         guess = did_you_mean(name, events, cutoff=0.7)
         if guess:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs; did you mean '{guess}'?",
-                             fix=f"rename to {guess}", edits=[ctx.rename_key(key, guess)])
+                             fix=f"rename to {guess}", edits=ctx.rename_edits(key, guess))
         else:
             yield ctx.report(key, f"unknown lifecycle event '{name}' never runs: {found} events are "
                                   f"{', '.join(events)}", fix=f"use one of {', '.join(events)}")
@@ -625,6 +642,8 @@ def empty_hook(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="AS106", name="hook-timeout", category="hooks", severity="warning", kinds=KIND,
+
+      autofix="safe", autofix_does="writes a quoted timeout as a number",
       summary="a script timeout that is not a positive whole number (error), or above 3600 s alone or "
       "summed over an event (warning)",
       fix="keep the scripts of one event within 3600 seconds in all",
@@ -824,6 +843,8 @@ _MODE = re.compile(r"^[0-7]{1,4}$")
 
 
 @rule(id="AS202", name="invalid-mode", category="schema", severity="error", kinds=KIND,
+
+      autofix="safe", autofix_does="quotes an octal mode so it keeps its digits",
       summary="a permissions mode that is not 1 to 4 octal digits, or an unquoted one with a leading zero",
       fix="write the mode as octal digits, quoted when it starts with 0 (mode: \"0644\" or mode: 644)",
       bad="""
@@ -952,6 +973,8 @@ _RANGE = re.compile(r"^s(\d+)(-s(\d+))?(:(c\d+(\.c\d+)?)(,c\d+(\.c\d+)?)*)?$")
 
 
 @rule(id="AS204", name="invalid-acl-or-context", category="schema", severity="error", kinds=KIND,
+
+      autofix="safe", autofix_does="renames the SELinux context's user to name",
       summary="an ACL entry or SELinux context the agent rejects or misreads",
       fix="write ACLs as [d:]u|g|m|o:name:perms and give a context a type",
       bad="""
@@ -1002,7 +1025,7 @@ def invalid_acl_or_context(ctx: Context) -> Iterator[Finding]:
         if "user" in context:
             yield ctx.report(context.key_node("user"), "the agents read the SELinux user from 'name'; 'user' is "
                                                        "ignored", severity="warning", fix="rename user to name",
-                             edits=[ctx.rename_key(context.key_node("user"), "name")])
+                             edits=ctx.rename_edits(context.key_node("user"), "name"))
         rng = context.get("range")
         if rng is not None and isinstance(rng.data, str):
             m = _RANGE.match(rng.data.strip())
@@ -1045,6 +1068,8 @@ _TASK_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\d{12}:task-definitio
 
 
 @rule(id="AS301", name="invalid-ecs-service", category="schema", severity="error", kinds=KIND,
+
+      autofix="mixed", autofix_does="writes a quoted ContainerPort as a number (safe); replaces another placeholder with <TASK_DEFINITION> (unsafe)",
       summary="an ECS resource with a bad TaskDefinition, network configuration or capacity provider strategy",
       fix="use a task definition ARN (or <TASK_DEFINITION> in CodePipeline), subnet-/sg- ids and one base",
       bad="""

@@ -24,6 +24,7 @@ SCHEMAS = [SchemaBinding(kind="buildspec", schema="buildspec.schema.json", unkno
 
 UNKNOWN_KEY = declare(
     id="BS001", name="buildspec-unknown-key", category="schema", severity="warning", kinds=KIND,
+    autofix="safe", autofix_does="renames a misspelt key to the key it resembles, when its value fits that key",
     summary="a key CodeBuild does not know (often a misspelling)",
     rationale="""
         CodeBuild documents a fixed set of keys at every level of a buildspec. A key outside
@@ -49,6 +50,7 @@ UNKNOWN_KEY = declare(
 
 UNKNOWN_PHASE = declare(
     id="BS002", name="unknown-phase", category="schema", severity="error", kinds=KIND,
+    autofix="safe", autofix_does="renames a phase to the phase it resembles (prebuild to pre_build)",
     summary="a phase name that is not install, pre_build, build or post_build",
     rationale="""
         Phase names are fixed and written with underscores. A phase called `prebuild`,
@@ -84,6 +86,7 @@ MISSING_KEY = declare(
 
 WRONG_TYPE = declare(
     id="BS004", name="buildspec-wrong-type", category="schema", severity="error", kinds=KIND,
+    autofix="safe", autofix_does="quotes a value YAML reads as another type (3.10 as 3.1, yes as true)",
     summary="a value of the wrong type (a mapping where a list is expected, a number for a string)",
     rationale="""
         Most wrong types in a buildspec are YAML surprises: an unquoted command holding ': '
@@ -347,6 +350,8 @@ _NUMERIC_HINT = re.compile(r"^\d+(\.\d+)*$")
 
 
 @rule(id="BS107", name="numeric-runtime-version", category="practice", severity="info", kinds=KIND,
+
+      autofix="safe", autofix_does="quotes the runtime version",
       summary="an unquoted runtime version that YAML reads as a different number",
       fix="quote the version",
       bad="""

@@ -157,6 +157,7 @@ _PROSE_KEYS = frozenset({"Description", "AlarmDescription", "ConstraintDescripti
 
 
 @rule(id="CF102", name="intrinsic-without-bang", category="reference", severity="error",
+      autofix="unsafe", autofix_does="adds the missing '!' of the short form",
       kinds=("cloudformation",),
       summary="an intrinsic function written as plain text, without the `!` of its short form",
       fix="write the short form with its `!` (`!Sub '...'`), or the long form (`Fn::Sub: '...'`)",

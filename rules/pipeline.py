@@ -9,12 +9,13 @@ Facts: shared/specs/codepipeline.md.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from typing import Iterator
 
 from linter.document import Document, Node
-from linter.rule import Context, Finding, declare, rule
+from linter.rule import Context, Edit, Finding, declare, rule
 from linter.rules.codedeploy import GROUP as DEPLOYMENT_GROUP, is_ecs_group, literal_text, ref_target, template_model
 from linter.rules.pipeline_model import Action, Pipeline, Value, declaration_of, field_of, pipelines
 from linter.schema_findings import SchemaBinding
@@ -132,6 +133,7 @@ _GOOD_JSON = _BAD_JSON.replace("outputArticfacts", "outputArtifacts")
 
 UNKNOWN_KEY = declare(
     id="CP001", name="pipeline-unknown-key", category="schema", severity="error", kinds=("pipeline",),
+    autofix="safe", autofix_does="renames a misspelt key to the key it resembles, when its value fits that key",
     summary="a key the pipeline declaration does not have (often a misspelling)",
     rationale="""
         CodePipeline rejects a declaration with an unknown field (InvalidStructureException);
@@ -299,6 +301,8 @@ def artifact_store(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP104", name="invalid-action-type", category="schema", severity="error", kinds=KINDS,
+
+      autofix="safe", autofix_does="replaces the provider with the one it resembles",
       summary="an AWS action provider that does not exist in its category",
       fix="use a provider of that category (Source: S3, CodeCommit, ECR, CodeStarSourceConnection; "
           "Build: CodeBuild; Deploy: CloudFormation, CodeDeploy, ECS, ...)",
@@ -369,6 +373,8 @@ def artifact_count(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP106", name="action-configuration", category="schema", severity="error", kinds=KINDS,
+
+      autofix="safe", autofix_does="renames a configuration key to the one it resembles",
       summary="an action configuration missing a required key, with an unknown key (warning) or a "
       "value outside its allowed ones",
       fix="give the provider's required configuration keys with valid values",
@@ -405,7 +411,7 @@ def action_configuration(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(key_node, f"{_known(action.provider)} does not read configuration key '{key}'"
                                      + (f"; did you mean '{guess}'?" if guess else ""), severity="warning",
                                      fix=f"rename to {guess}" if guess else "remove the key",
-                                     edits=[ctx.rename_key(key_node, guess)] if guess else ())
+                                     edits=ctx.rename_edits(key_node, guess) if guess else ())
             for key, allowed in values.items():
                 text = action.config_text(key)
                 if text is None or text in allowed or text.startswith(("#{", "${", "{{")):
@@ -658,6 +664,7 @@ def get_pipeline_metadata(ctx: Context) -> Iterator[Finding]:
 # -- ordering ---------------------------------------------------------------------------------------
 
 @rule(id="CP201", name="source-not-first", category="ordering", severity="error", kinds=KINDS,
+      autofix="unsafe", autofix_does="moves the one stage of source actions first",
       summary="a first stage with other than source actions, or a source action in a later stage",
       fix="put every source action in the first stage, and only them",
       bad=_GOOD_JSON.replace('"category": "Source"', '"category": "Build"')
@@ -667,6 +674,7 @@ def source_not_first(ctx: Context) -> Iterator[Finding]:
     """The first stage holds only source actions (at least one), and source actions appear
     only there. CodePipeline rejects any other layout."""
     for pipeline in pipelines(ctx.doc):
+        move = _source_first(ctx, pipeline)
         for stage in pipeline.stages:
             for action in stage.actions:
                 category = _known(action.category)
@@ -677,8 +685,44 @@ def source_not_first(ctx: Context) -> Iterator[Finding]:
                     yield ctx.report(action.category.node, f"{action.label} is {article} {category} action in the "
                                                            "first stage, which holds only source actions")
                 elif stage.index > 0 and category == "Source":
+                    edits, move = (move, []) if move and stage.actions[0] is action else ([], move)
                     yield ctx.report(action.category.node, f"source action {action.label} is in stage "
-                                                           f"{stage.label}; source actions belong in the first stage")
+                                                           f"{stage.label}; source actions belong in the first stage",
+                                     fix=f"move stage {stage.label} first" if edits else None,
+                                     edits=edits, safe=False)
+
+
+def _source_first(ctx: Context, pipeline: Pipeline) -> list[Edit]:
+    """The edit that moves the one stage of source actions first: the stages' text rebuilt
+    with that stage's element first and the separators (commas, `- ` and line breaks)
+    where they were. None unless exactly one stage holds source actions, it holds only
+    them, the first stage holds none, and every stage is a plain mapping (no Fn::If)."""
+    stages_node = pipeline.stages_node
+    if stages_node is None or not stages_node.is_seq or len(stages_node.value) != len(pipeline.stages) or \
+            any(stage.node is not item or not item.is_map for stage, item in zip(pipeline.stages, stages_node.value)):
+        return []
+    kinds = [{_known(a.category) for a in stage.actions} for stage in pipeline.stages]
+    holding = [i for i, found in enumerate(kinds) if "Source" in found]
+    if len(holding) != 1 or holding[0] == 0 or kinds[holding[0]] != {"Source"}:
+        return []
+    text = ctx.doc.text
+    spans = []
+    for item in stages_node.value:
+        start, end = ctx.offsets(item)
+        end = start + len(text[start:end].rstrip())
+        spans.append((start, end))
+    flow = text[ctx.offsets(stages_node)[0]:][:1] == "["
+    for start, _ in spans:
+        line, _ = ctx.doc.lines.position(start)
+        before = text[ctx.doc.lines.offset(line, 1):start]
+        if not flow and not re.fullmatch(r"\s*-\s+", before):
+            return []  # a block item that does not start on its `- ` line
+    k = holding[0]
+    order = [k] + [i for i in range(len(spans)) if i != k]
+    out = text[spans[order[0]][0]:spans[order[0]][1]]
+    for n in range(1, len(order)):
+        out += text[spans[n - 1][1]:spans[n][0]] + text[spans[order[n]][0]:spans[order[n]][1]]
+    return [Edit(spans[0][0], spans[-1][1], out)]
 
 
 def _runs_before(producer: Action, consumer: Action) -> bool:
@@ -741,6 +785,7 @@ def artifact_flow(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP203", name="undefined-artifact", category="reference", severity="error", kinds=KINDS,
+      autofix="unsafe", autofix_does="renames the input artifact to the one output artifact name close to it",
       summary="an input artifact that no action produces",
       fix="name an output artifact of an earlier action",
       bad=_FLOW_BAD, good=_GOOD_JSON)
@@ -755,9 +800,13 @@ def undefined_artifact(ctx: Context) -> Iterator[Finding]:
             for value in action.inputs:
                 if value.text and value.text not in producers:
                     guess = did_you_mean(value.text, list(producers))
+                    # a rename is offered only when one output name is close: with two, it is a guess
+                    only = guess is not None and value.node.is_scalar and value.node.line == value.node.end_line \
+                        and difflib.get_close_matches(value.text, list(producers), n=2, cutoff=0.6) in ([guess], [])
                     yield ctx.report(value.node, f"no action produces the artifact '{value.text}' that "
                                                  f"{action.label} reads" + (f"; did you mean '{guess}'?" if guess else ""),
-                                     fix=f"write '{guess}'" if guess else None)
+                                     fix=f"write '{guess}'" if guess else None,
+                                     edits=[ctx.replace_value(value.node, guess)] if only else [], safe=False)
 
 
 @rule(id="CP204", name="duplicate-output-artifact", category="reference", severity="error", kinds=KINDS,

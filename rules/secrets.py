@@ -14,7 +14,7 @@ import re
 from typing import Iterator
 
 from linter.document import Node, split_pointer
-from linter.rule import Context, Finding, rule
+from linter.rule import Context, Edit, Finding, rule
 from linter.rules.buildspec import phases_of, variable_maps
 from linter.rules.intrinsics import resources_of
 from linter.secrets import (is_reference, literal_secret, pattern_hits, redact, scan_command, scan_value,
@@ -28,6 +28,8 @@ def _sm_fix(name: str) -> str:
 
 
 @rule(id="SEC001", name="plaintext-secret-variable", category="secrets", severity="error",
+      autofix="unsafe", autofix_does="moves the variable from env.variables to env.parameter-store under the "
+      "placeholder name /CHANGE-ME/NAME; the value is deleted, never written",
       kinds=("buildspec",),
       summary="a secret written as the plain value of an environment variable",
       fix="move the value to Secrets Manager or Parameter Store and reference it",
@@ -57,12 +59,12 @@ def plaintext_secret_variable(ctx: Context) -> Iterator[Finding]:
     placeholders are not flagged."""
     for holder in variable_maps(ctx):
         for key, value in holder.items():
-            finding = _check_variable(ctx, key, value)
+            finding = _check_variable(ctx, key, value, holder)
             if finding is not None:
                 yield finding
 
 
-def _check_variable(ctx: Context, key: Node, value: Node) -> Finding | None:
+def _check_variable(ctx: Context, key: Node, value: Node, holder: Node) -> Finding | None:
     name = str(key.data)
     data = value.data
     if isinstance(data, bool) or not isinstance(data, (str, int, float)) or not value.is_scalar:
@@ -70,12 +72,55 @@ def _check_variable(ctx: Context, key: Node, value: Node) -> Finding | None:
     text = str(data)
     hit = scan_value(text) if isinstance(data, str) else None
     if hit is not None:
-        return ctx.report(value, f"{name} holds {hit.description} in plain text "
-                                 f"({redact(text[hit.start:hit.end])})", fix=_sm_fix(name), secret=True)
-    if secret_name(name) and text.strip() and not is_reference(text.strip()) and len(text.strip()) >= 4:
-        return ctx.report(value, f"{name} looks like a secret and its value is written in plain text "
-                                 f"({redact(text)})", fix=_sm_fix(name), secret=True)
-    return None
+        message = f"{name} holds {hit.description} in plain text ({redact(text[hit.start:hit.end])})"
+    elif secret_name(name) and text.strip() and not is_reference(text.strip()) and len(text.strip()) >= 4:
+        message = f"{name} looks like a secret and its value is written in plain text ({redact(text)})"
+    else:
+        return None
+    edits = _to_parameter_store(ctx, name, value, holder)
+    return ctx.report(value, message, fix=_move_fix(name) if edits else _sm_fix(name), secret=True,
+                      edits=edits, safe=False)
+
+
+def placeholder_parameter(name: str) -> str:
+    """The Parameter Store name a moved variable gets: a placeholder to replace."""
+    return f"/CHANGE-ME/{name}"
+
+
+def _move_fix(name: str) -> str:
+    param = placeholder_parameter(name)
+    return (f"move {name} to env.parameter-store as '{name}: {param}' (a placeholder name), store a new value "
+            f"with aws ssm put-parameter --name {param} --type SecureString --value '<the secret>' (or "
+            f"aws secretsmanager create-secret --name <name> --secret-string '<the secret>' and env.secrets-manager), "
+            "and revoke the old one: it is in the repository's history")
+
+
+def _to_parameter_store(ctx: Context, name: str, value: Node, holder: Node) -> list[Edit]:
+    """Edits that move the variable `name` from env.variables to env.parameter-store under a
+    placeholder parameter name; the value itself is deleted, never written anywhere. None
+    when the layout is not one these edits can keep valid."""
+    env = ctx.root.get("env") if ctx.root is not None and ctx.root.is_map else None
+    if env is None or not env.is_map or env.get("variables") is not holder or value.line != value.end_line \
+            or value.style in ("|", ">"):
+        return []
+    store = env.get("parameter-store")
+    for other in ("parameter-store", "secrets-manager"):
+        taken = env.get(other)
+        if taken is not None and (not taken.is_map or name in taken):
+            return []  # the name is already backed by a store (or the store is not a mapping)
+    placeholder = placeholder_parameter(name)
+    only = len(list(holder.items())) == 1
+    key_end, value_start = ctx.offsets(holder.key_node(name))[1], ctx.offsets(value)[0]
+    if "&" in ctx.doc.text[key_end:value_start] or ctx.doc.text[value_start:value_start + 1] in "&*":
+        return []  # an anchored value (aliased elsewhere) or an alias
+    if store is None and only:  # `variables: {NAME: secret}` becomes `parameter-store: {NAME: placeholder}`
+        return [ctx.rename_key(env.key_node("variables"), "parameter-store"), ctx.replace_value(value, placeholder)]
+    removal = ctx.remove_entry(env, "variables") if only else ctx.remove_entry(holder, name)
+    addition = ctx.add_entry(store, name, placeholder) if store is not None else \
+        ctx.add_entry(env, "parameter-store", {name: placeholder})
+    if removal is None or addition is None or (removal.start <= addition.start < removal.end):
+        return []
+    return [removal, addition]
 
 
 def _commands(ctx: Context) -> Iterator[Node]:
@@ -189,6 +234,30 @@ def no_echo(param: Node) -> bool:
     return value is not None and str(value.data).lower() == "true"
 
 
+def no_echo_edits(ctx: Context, param: Node) -> list[Edit]:
+    """The edit that makes a parameter NoEcho: `NoEcho: true` as its first entry, or its
+    NoEcho value set to true. Safe: the parameter's value is only hidden from
+    DescribeStacks and the console."""
+    if not param.is_map:
+        return []
+    current = param.get("NoEcho")
+    if current is not None:
+        return [ctx.replace_value(current, True)] if current.is_scalar and current.line == current.end_line else []
+    edit = ctx.add_entry(param, "NoEcho", True)
+    return [edit] if edit is not None else []
+
+
+def secret_parameter(name: str, param: Node) -> bool:
+    """A parameter SEC005 reports (and fixes) itself when it is not NoEcho."""
+    return _template_secret_name(name) and param.is_map and \
+        str(param.get("Type").data if param.get("Type") else "String").startswith("String")
+
+
+def dynamic_reference() -> str:
+    """The placeholder dynamic reference a literal password property becomes."""
+    return "{{resolve:secretsmanager:CHANGE-ME:SecretString:password}}"
+
+
 def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | None:
     """(what, redacted) when `value` holds a secret in plain text: a literal that looks like a
     credential or sits under a secret name, or a Ref to a parameter that is not NoEcho."""
@@ -211,6 +280,8 @@ def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | N
 
 
 @rule(id="SEC005", name="template-plaintext-secret", category="secrets", severity="error",
+      autofix="mixed", autofix_does="adds NoEcho: true to a secret parameter (safe); replaces a literal password "
+      "property with {{resolve:secretsmanager:CHANGE-ME:SecretString:password}} (unsafe)",
       kinds=("cloudformation",),
       summary="a secret in a template: a PLAINTEXT CodeBuild variable, a Lambda environment variable, "
       "a secret parameter without NoEcho or with a Default, echoed in Outputs, or a token anywhere",
@@ -343,7 +414,8 @@ def _template_secrets(ctx: Context) -> Iterator[Finding]:
         key = ctx.root.get("Parameters").key_node(name)
         if not no_echo(param):
             yield ctx.report(key, f"parameter {name} looks like a secret but is not NoEcho: DescribeStacks shows "
-                                  "its value", severity="warning", fix="add NoEcho: true (and no Default)")
+                                  "its value", severity="warning", fix="add NoEcho: true (and no Default)",
+                             edits=no_echo_edits(ctx, param))
         default = param.get("Default")
         if default is not None and default.is_scalar and str(default.data or "").strip() and \
                 not is_reference(str(default.data).strip()):
@@ -505,6 +577,9 @@ _HANDLED = ("Environment", "EnvironmentVariables", "Tags", "PolicyDocument",
             "Policies", "AssumeRolePolicyDocument", "KeyPolicy")
 
 
+_STORES = ("AWS::SecretsManager::Secret", "AWS::SSM::Parameter")
+
+
 def _secret_properties(ctx: Context) -> Iterator[Finding]:
     """Password and token properties of any resource (MasterUserPassword, AuthToken,
     ClientSecret...): a literal, or a Ref to a parameter that is not NoEcho or has a Default."""
@@ -536,9 +611,11 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                         continue
                     default = param.get("Default") if param.is_map else None
                     if not no_echo(param):
-                        yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {value.get('Ref').data}, "
+                        pname = str(value.get("Ref").data)  # a secret-named parameter is fixed where it is declared
+                        yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {pname}, "
                                                 "which is not NoEcho: its value shows in DescribeStacks",
-                                         fix="make the parameter NoEcho without Default, or use {{resolve:secretsmanager:...}}")
+                                         fix="make the parameter NoEcho without Default, or use {{resolve:secretsmanager:...}}",
+                                         edits=[] if secret_parameter(pname, param) else no_echo_edits(ctx, param))
                     elif default is not None and str(default.data or "").strip():
                         yield ctx.report(value, f"{name} of {rkey.data} is a Ref to parameter {value.get('Ref').data}, "
                                                 "whose Default writes the secret in the template",
@@ -556,8 +633,18 @@ def _secret_properties(ctx: Context) -> Iterator[Finding]:
                                                     f"({redact(secret)})", secret=True,
                                              span=_value_span(ctx, value, start, start + len(secret)))
                         continue
+                    reference = dynamic_reference()
+                    # a password property becomes a dynamic reference; a secret's own value
+                    # (SecretString of AWS::SecretsManager::Secret) has nowhere else to come from
+                    movable = "password" in name.lower() and value.style not in ("|", ">") and \
+                        value.line == value.end_line and str(type_node.data if type_node else "") not in _STORES
                     yield ctx.report(value, f"{name} of {rkey.data} is written in plain text ({redact(text)})",
-                                     secret=True)
+                                     secret=True, edits=[ctx.replace_value(value, reference)] if movable else [],
+                                     safe=False, fix=None if not movable else
+                                     "revoke the password (it is in the repository's history), store a new one in "
+                                     "Secrets Manager (aws secretsmanager create-secret --name <name> "
+                                     "--secret-string '{\"password\": \"<the secret>\"}') and write "
+                                     f"{reference} with CHANGE-ME replaced by the secret's name")
 
 
 def _json_object(text: str) -> dict | None:

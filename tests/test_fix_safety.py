@@ -197,7 +197,7 @@ def test_diff_exit_status_follows_fail_on(workdir: Path, capsys) -> None:
     (workdir / "buildspec.yml").write_text("version: 0.2\nenv:\n  variables:\n    DB_PASSWORD: Zq9-unique-pw-77\n"
                                         "phases:\n  build:\n    commands: [make]\n")
     code, patch, _ = run(["check", "--diff", "buildspec.yml"], capsys)
-    assert patch == "" and code == 1, "a plaintext secret has no fix, but it is an error"
+    assert patch == "" and code == 1, "a plaintext secret has no safe fix, but it is an error"
     assert run(["check", "--diff", "--ignore", "SEC", "buildspec.yml"], capsys)[0] == 0
 
 

@@ -25,6 +25,8 @@ class Report:
     fixed_stdin: bytes | None = None                        # --fix on stdin: the text to write back
     quiet: bool = False                                     # --quiet: findings only, no summary
     baselined: int = 0                                      # findings a --baseline file recorded (not shown)
+    applied: list[Finding] = field(default_factory=list)    # --fix / --diff: the findings whose fixes went in
+    show_fixes: bool = False                                # --show-fixes: list the fixes after the findings
 
     def exit_code(self, fail_on: str) -> int:
         """0 nothing at or above `fail_on`; 1 findings at or above it; 2 a problem or an
@@ -40,6 +42,25 @@ class Report:
             out[f.severity] = out.get(f.severity, 0) + 1
         return out
 
+    def fixable(self) -> tuple[int, int]:
+        """(findings with a safe fix, findings with an unsafe one) among those reported."""
+        safe = sum(1 for f in self.findings if f.edits and f.applicability == "safe")
+        unsafe = sum(1 for f in self.findings if f.edits and f.applicability == "unsafe")
+        return safe, unsafe
+
+    def fix_lines(self) -> list[str]:
+        """`--show-fixes`: `path:line:col RULE fix [safe|unsafe]` for each fix applied (with
+        --fix or --diff), else for each finding that has one. Fix texts never hold a value
+        from the file that a secrets check flags: rules write them from names only."""
+        shown = self.applied if self.applied else [f for f in self.findings if f.edits]
+        return [f"{printable(display_path(f.path))}:{f.line}:{f.column} {f.rule} "
+                f"{printable(f.fix or 'apply the edit')} [{f.applicability}]" for f in sorted(shown, key=Finding.sort_key)]
+
+    def fix_heading(self) -> str:
+        n = len(self.applied) if self.applied else sum(self.fixable())
+        what = "applied" if self.applied else "available"
+        return f"pipelint: {n} fix{'es' if n != 1 else ''} {what}:"
+
     def summary(self) -> str:
         c = self.counts()
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
@@ -53,8 +74,14 @@ class Report:
             return f"pipelint: no problems in {files}{unchecked}"
         parts = [f"{n} {name}{'s' if n != 1 else ''}" for name, n in
                  (("error", c["error"]), ("warning", c["warning"]), ("info", c["info"])) if n]
-        fixable = sum(1 for f in self.findings if f.edits and f.applicability == "safe")
-        hint = f" ({fixable} fixable with --fix)" if fixable else ""
+        safe, unsafe = self.fixable()
+        hint = ""
+        if safe and unsafe:
+            hint = f" ({safe} fixable with --fix, {unsafe} more with --unsafe-fixes)"
+        elif safe:
+            hint = f" ({safe} fixable with --fix)"
+        elif unsafe:
+            hint = f" ({unsafe} fixable with --fix --unsafe-fixes)"
         return f"pipelint: {', '.join(parts)} in {files}{hint}{unchecked}"
 
 

@@ -78,6 +78,8 @@ def fingerprint(f: Finding, line_text: str) -> str:
 
 
 def _fixes(f: Finding, text: str | None) -> list[dict[str, Any]]:
+    """SARIF `fixes` of a finding with edits. `text` is the masked source: edits never
+    write a secret, and the regions are positions, not text."""
     if not f.edits or text is None:
         return []
     index = LineIndex(text)
@@ -87,9 +89,14 @@ def _fixes(f: Finding, text: str | None) -> list[dict[str, Any]]:
         el, ec = index.position(edit.end)
         replacements.append({"deletedRegion": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
                              "insertedContent": {"text": edit.text}})
-    return [{"description": {"text": f.fix or "apply the suggested edit"},
+    # unsafe fixes are carried too (a viewer offers them to a person, who reviews them),
+    # marked in the description and by the `applicability` property, as in --show-fixes
+    unsafe = f.applicability == "unsafe"
+    text = f.fix or "apply the suggested edit"
+    return [{"description": {"text": f"(unsafe: review it) {text}" if unsafe else text},
              "artifactChanges": [{"artifactLocation": _location(f.path),
-                                  "replacements": replacements}]}]
+                                  "replacements": replacements}],
+             "properties": {"applicability": f.applicability or "safe"}}]
 
 
 def build(report: Report) -> dict[str, Any]:

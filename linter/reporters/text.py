@@ -53,6 +53,9 @@ def render(report: Report, stream: TextIO, color: str = "auto") -> None:
         return
     for f in report.findings:
         stream.write(f"{printable(display_path(f.path))}:{f.line}:{f.column}: {f.rule} {f.severity} {printable(f.message)}\n")
+    fixes = report.fix_lines() if report.show_fixes else []
+    if fixes:
+        stream.write(report.fix_heading() + "\n" + "".join(f"  {line}\n" for line in fixes))
     if not report.quiet:
         stream.write(report.summary() + "\n")
 
@@ -82,6 +85,12 @@ def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
                           + "~" * max(0, min(width, 80) - 1) + "[/]")
         if f.fix:
             console.print(f"  [green]fix:[/] {escape(printable(f.fix))}")
+        console.print()
+    fixes = report.fix_lines() if report.show_fixes else []
+    if fixes:
+        console.print(escape(report.fix_heading()))
+        for line in fixes:
+            console.print("  " + escape(line))
         console.print()
     if not report.quiet:
         console.print(escape(report.summary()))
