@@ -266,6 +266,16 @@ def rule_command(code: str = typer.Argument(..., help="A rule id or slug.")) -> 
     typer.echo(rule_doc(found))
 
 
+@app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", help="Speak over stdin and stdout (the only transport; editors pass it)."),
+) -> None:
+    """Run the language server (LSP over stdio) for editors. Needs: pip install 'pipelint[server]'."""
+    from linter.server import main as server_main
+
+    raise typer.Exit(server_main())
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="pipelint", standalone_mode=True)

@@ -66,15 +66,22 @@ def rules_page(rules: list[Rule]) -> str:
            "`pipelint rule ID` prints the same text. Findings of cfn-lint (`CFN-*`) are documented by cfn-lint.",
            ""]
     for r in rules:
-        bad, good = examples(r)
-        out += [f"## {r.id}", "", f"**{r.name}** · {r.category} · {r.severity}"
-                + (f" · {', '.join(r.kinds)}" if r.kinds else ""), "",
-                r.summary[0].upper() + r.summary[1:] + ".", "", r.rationale, "", f"**Fix:** {r.fix}", ""]
-        lang = "json" if bad.lstrip().startswith("{") else "yaml"
-        if bad:
-            out += ["Fires on:", "", f"```{lang}", bad, "```", ""]
-        if good:
-            out += ["Instead:", "", f"```{lang}", good, "```", ""]
+        out.append(rule_markdown(r))
+    return "\n".join(out)
+
+
+def rule_markdown(r: Rule, heading: str = "##") -> str:
+    """One rule's section of docs/rules.md (also the language server's hover), ending with
+    an empty line."""
+    bad, good = examples(r)
+    out = [f"{heading} {r.id}", "", f"**{r.name}** · {r.category} · {r.severity}"
+           + (f" · {', '.join(r.kinds)}" if r.kinds else ""), "",
+           r.summary[0].upper() + r.summary[1:] + ".", "", r.rationale, "", f"**Fix:** {r.fix}", ""]
+    lang = "json" if bad.lstrip().startswith("{") else "yaml"
+    if bad:
+        out += ["Fires on:", "", f"```{lang}", bad, "```", ""]
+    if good:
+        out += ["Instead:", "", f"```{lang}", good, "```", ""]
     return "\n".join(out)
 
 
