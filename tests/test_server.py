@@ -239,3 +239,18 @@ def test_without_pygls_the_command_says_what_to_install(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "pip install 'pipelint[server]'" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_a_burst_of_changes_ends_with_the_last_text_and_close_clears(server: LspClient, tmp_path: Path) -> None:
+    server.initialize(tmp_path)
+    uri = server.open(tmp_path / "buildspec.yml", GOOD)
+    assert server.diagnostics(uri, 1) == []
+    for version in range(2, 8):  # typing: only the last text must be what the editor is left with
+        server.change(uri, TYPO if version % 2 else GOOD, version)
+    last = server.diagnostics(uri, 7)
+    assert {d["code"] for d in last} == {"BS001", "BS103"}
+    published = [n["params"]["version"] for n in server.notifications
+                 if n.get("method") == "textDocument/publishDiagnostics"]
+    assert all(v < 7 for v in published)  # nothing after the last: no stale result overwrote it
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    assert server.wait("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)["diagnostics"] == []
