@@ -185,6 +185,10 @@ def test_config_is_read_and_reloaded_when_it_changes(server: LspClient, tmp_path
     message = server.wait("window/showMessage")
     assert message["type"] == 1 and "ignores" in message["message"]
     assert sorted(d["code"] for d in server.diagnostics(uri, 1)) == ["BS001", "BS103"]
+    # saved from the editor: read again too
+    config.write_text('select = ["BS103"]\n')
+    server.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
+    assert [d["code"] for d in server.diagnostics(uri, 1)] == ["BS103"]
 
 
 def test_secrets_never_reach_the_client(server: LspClient, tmp_path: Path) -> None:
@@ -222,7 +226,8 @@ def test_a_crash_in_one_file_leaves_the_server_up(tmp_path: Path) -> None:
         uri = client.open(workspace / "boom" / "buildspec.yml", TYPO)
         assert client.diagnostics(uri, 1) == []
         logged = client.wait("window/logMessage", lambda p: "sabotaged" in p["message"])
-        assert logged["type"] == 1
+        assert logged["type"] == 1 and "Traceback" not in logged["message"]
+        assert "RuntimeError: sabotaged (at sitecustomize.py:5)" in logged["message"]
         uri = client.open(workspace / "buildspec.yml", TYPO)
         assert "BS001" in {d["code"] for d in client.diagnostics(uri, 1)}
     finally:

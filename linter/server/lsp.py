@@ -31,6 +31,7 @@ from linter import __version__, rule_url
 from linter.config import FILES as CONFIG_FILES
 from linter.config import ConfigError
 from linter.engine import FileResult, Linter, Settings
+from linter.masking import redact_tokens
 from linter.registry import RegistryError
 from linter.rule import Finding
 from linter.run import fix_text, lint_text, parse_text, settings_for, use_settings
@@ -55,6 +56,13 @@ class Linted:
     path: str
     result: FileResult | None
     positions: Positions
+    _doc: Any = None
+
+    def document(self):  # noqa: ANN201 - the parsed Document, or None when it does not parse
+        """The buffer's parsed tree (for hovers and comments), parsed once per text."""
+        if self._doc is None:
+            self._doc = parse_text(self.path, self.text) or False
+        return self._doc or None
 
 
 class PipelintServer(LanguageServer):
@@ -69,6 +77,7 @@ class PipelintServer(LanguageServer):
 
     # -- messages to the client ------------------------------------------------------------
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        message = redact_tokens(message)  # an exception's text may quote the buffer
         try:
             self.window_log_message(lsp.LogMessageParams(kind, f"pipelint: {message}"))
         except Exception:  # no client to tell (shutting down)
@@ -141,8 +150,7 @@ class PipelintServer(LanguageServer):
             linter = self.linter_for(path if folder else None)
             result = lint_text(linter, path, text, folder)
         except Exception as exc:  # the engine catches a file's errors; this is the last line
-            self.log(f"internal error while linting {path}: {type(exc).__name__}: {exc}\n"
-                     f"{traceback.format_exc()}", lsp.MessageType.Error)
+            self.log(f"internal error while linting {path}: {_error(exc)}; please report it", lsp.MessageType.Error)
             result = None
         linted = Linted(doc.version, text, path, result, Positions(text, self.encoding()))
         self.linted[uri] = linted
@@ -171,7 +179,7 @@ class PipelintServer(LanguageServer):
         try:
             self.publish(uri)
         except Exception as exc:
-            self.log(f"cannot publish the diagnostics of {uri}: {type(exc).__name__}: {exc}", lsp.MessageType.Error)
+            self.log(f"cannot publish the diagnostics of {uri}: {_error(exc)}", lsp.MessageType.Error)
 
     def changed(self, uri: str) -> None:
         """A change is linted at once after a pause in typing, else when typing pauses."""
@@ -282,7 +290,7 @@ class PipelintServer(LanguageServer):
         from linter.document import SEQ, node_at, split_pointer
         from linter.schema import describe
 
-        doc = parse_text(linted.path, linted.text)
+        doc = linted.document()
         if doc is None or doc.kind is None or self.linter is None:
             return None
         node, is_key = node_at(doc.root, *linted.positions.lines.position(offset))
@@ -306,6 +314,13 @@ class PipelintServer(LanguageServer):
             if text:
                 return f"**{split_pointer(node.pointer)[-1]}**: {text}"
         return None
+
+
+def _error(exc: BaseException) -> str:
+    """An exception as one line, with where it was raised (never a whole traceback)."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" (at {os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
 
 
 def path_of(uri: str) -> tuple[str, str | None]:
@@ -355,7 +370,7 @@ def _disable_edit(linted: Linted, f: Finding):  # noqa: ANN202 - an Edit or None
 
 
 def _in_multiline_string(linted: Linted, line: int) -> bool:
-    doc = parse_text(linted.path, linted.text)
+    doc = linted.document()
     if doc is None:
         return True  # it does not parse: no way to tell where a comment is safe
     for node in doc.root.walk():
@@ -436,8 +451,7 @@ def build() -> PipelintServer:
         try:
             return ls.code_actions(params) or None
         except Exception as exc:
-            ls.log(f"code actions failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}",
-                   lsp.MessageType.Error)
+            ls.log(f"code actions failed: {_error(exc)}", lsp.MessageType.Error)
             return None
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -445,7 +459,7 @@ def build() -> PipelintServer:
         try:
             return ls.hover(params)
         except Exception as exc:
-            ls.log(f"hover failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}", lsp.MessageType.Error)
+            ls.log(f"hover failed: {_error(exc)}", lsp.MessageType.Error)
             return None
 
     return server
