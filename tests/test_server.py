@@ -75,7 +75,7 @@ def test_typo_quick_fix_hover_and_shutdown(server: LspClient, tmp_path: Path) ->
     assert server.close() == 0
 
 
-def test_fix_all_and_disable_for_this_line(server: LspClient, tmp_path: Path) -> None:
+def test_fix_all(server: LspClient, tmp_path: Path) -> None:
     server.initialize(tmp_path)
     text = "version: 0.2\nphasez:\n  build:\n    commands:\n      - make\nartifact:\n  files: [a]\n"
     uri = server.open(tmp_path / "buildspec.yml", text)
@@ -87,10 +87,26 @@ def test_fix_all_and_disable_for_this_line(server: LspClient, tmp_path: Path) ->
     fixed = apply_edits(text, fix_all[0]["edit"]["changes"][uri])
     assert fixed == text.replace("phasez", "phases").replace("artifact:", "artifacts:")
     server.change(uri, fixed, 2)
-    assert server.diagnostics(uri, 2) == []
+    assert [d["code"] for d in server.diagnostics(uri, 2)] == []
+    # a client that resolves actions gets "fix all" without its edit until it asks for it
+    server.close()
+    client = LspClient(tmp_path)
+    try:
+        client.initialize(tmp_path, {"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}})
+        uri = client.open(tmp_path / "buildspec.yml", text)
+        client.diagnostics(uri, 1)
+        [lazy] = [a for a in code_actions(client, uri, whole) if a["kind"] == "source.fixAll.pipelint"]
+        assert "edit" not in lazy
+        resolved = client.request("codeAction/resolve", lazy)
+        assert apply_edits(text, resolved["edit"]["changes"][uri]) == fixed
+    finally:
+        client.close()
 
+
+def test_disable_for_this_line(server: LspClient, tmp_path: Path) -> None:
+    server.initialize(tmp_path)
     # the missing phases section (BS103 at line 1) has no fix: it can be disabled on its line
-    server.change(uri, "version: 0.2\nenv:\n  shell: bash\n", 3)
+    uri = server.open(tmp_path / "buildspec.yml", "version: 0.2\nenv:\n  shell: bash\n", version=3)
     [missing] = server.diagnostics(uri, 3)
     actions = code_actions(server, uri, missing["range"])
     [disable] = [a for a in actions if a["title"] == "Disable BS103 for this line"]

@@ -251,14 +251,36 @@ class PipelintServer(LanguageServer):
                             title=f"Disable {f.rule} for this line", kind=lsp.CodeActionKind.QuickFix,
                             diagnostics=[self.diagnostic(f, linted)], edit=self.edit(uri, linted, [edit])))
         if wanted(FIX_ALL) and any(f.edits and f.applicability == "safe" for f in linted.result.findings):
-            path, folder = path_of(uri)
-            outcome = fix_text(self.linter_for(path if folder else None), path, linted.text, folder)
-            if outcome is not None:
-                edits = [e for f in outcome.applied for e in f.edits]
-                actions.append(lsp.CodeAction(
-                    title="Fix all safe problems in this file (pipelint)", kind=FIX_ALL,
-                    edit=self.edit(uri, linted, edits)))
+            action = lsp.CodeAction(title="Fix all safe problems in this file (pipelint)", kind=FIX_ALL,
+                                    data={"uri": uri, "version": linted.version})
+            # fixing lints the fixed text again (cfn-lint for a template): where the client
+            # resolves actions, that waits until the action is chosen, not every cursor move
+            if not self.resolves_edits() or only:
+                action = self.resolve(action)
+            if action is not None:
+                actions.append(action)
         return actions
+
+    def resolves_edits(self) -> bool:
+        try:
+            support = self.client_capabilities.text_document.code_action.resolve_support
+            return support is not None and "edit" in support.properties
+        except AttributeError:
+            return False
+
+    def resolve(self, action: lsp.CodeAction) -> lsp.CodeAction | None:
+        """The edit of "fix all": the safe fixes that linter.fixes keeps (re-checked)."""
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        linted = self.lint(uri) if isinstance(uri, str) else None
+        if linted is None or linted.result is None:
+            return None
+        path, folder = path_of(uri)
+        outcome = fix_text(self.linter_for(path if folder else None), path, linted.text, folder)
+        if outcome is None:
+            return None
+        action.edit = self.edit(uri, linted, [e for f in outcome.applied for e in f.edits])
+        return action
 
     # -- hover -------------------------------------------------------------------------------
     def hover(self, params: lsp.HoverParams) -> lsp.Hover | None:
@@ -287,7 +309,7 @@ class PipelintServer(LanguageServer):
 
     def key_description(self, linted: Linted, offset: int) -> str | None:
         """The schema's description of the key at `offset` (buildspec, appspec, pipeline)."""
-        from linter.document import SEQ, node_at, split_pointer
+        from linter.document import SEQ, join_pointer, node_at, split_pointer
         from linter.schema import describe
 
         doc = linted.document()
@@ -306,10 +328,11 @@ class PipelintServer(LanguageServer):
             if not (node.pointer == base or node.pointer.startswith(base + "/")):
                 continue
             path: list[Any] = []
-            parent = doc.node(base)
+            pointer, parent = base, doc.node(base)
             for token in split_pointer(node.pointer[len(base):]):
                 path.append(int(token) if parent is not None and parent.kind == SEQ and token.isdigit() else token)
-                parent = doc.node(base + "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in path))
+                pointer = join_pointer(pointer, token)
+                parent = doc.node(pointer)
             text = describe(name, tuple(path))
             if text:
                 return f"**{split_pointer(node.pointer)[-1]}**: {text}"
@@ -446,13 +469,21 @@ def build() -> PipelintServer:
         ls.reload("workspace folders changed")
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]))
+        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True))
     def code_action(ls: PipelintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         try:
             return ls.code_actions(params) or None
         except Exception as exc:
             ls.log(f"code actions failed: {_error(exc)}", lsp.MessageType.Error)
             return None
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    def code_action_resolve(ls: PipelintServer, action: lsp.CodeAction) -> lsp.CodeAction:
+        try:
+            return ls.resolve(action) or action
+        except Exception as exc:
+            ls.log(f"resolving a code action failed: {_error(exc)}", lsp.MessageType.Error)
+            return action
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: PipelintServer, params: lsp.HoverParams) -> lsp.Hover | None:
