@@ -411,7 +411,23 @@ def lint_text(linter: Linter, path: str, text: str, folder: str | None = None) -
     excludes: an editor shows nothing for those."""
     if linter.excluded(path):
         return None
-    return linter.lint_file(path, text.encode("utf-8"), False, folder)
+    result = linter.lint_file(path, text.encode("utf-8"), False, folder)
+    if result is not None and text.startswith("\ufeff"):  # a BOM the editor kept: linted without it
+        _shift_past_bom(result, text)
+    return result
+
+
+def _shift_past_bom(result: FileResult, text: str) -> None:
+    """Positions and offsets of a buffer read without its leading U+FEFF, moved back onto
+    the buffer (one character further on the first line, one offset further everywhere)."""
+    from dataclasses import replace
+
+    for f in result.findings:
+        f.column += f.line == 1
+        f.end_column += f.end_line == 1
+        f.edits = tuple(replace(e, start=e.start + 1, end=e.end + 1) for e in f.edits)
+    result.masks = [(start + 1, end + 1) for start, end in result.masks]
+    result.text = text
 
 
 def fix_text(linter: Linter, path: str, text: str, folder: str | None = None,

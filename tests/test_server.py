@@ -183,6 +183,16 @@ def test_columns_are_utf16_or_utf32_as_negotiated(tmp_path: Path) -> None:
             client.close()
 
 
+def test_a_buffer_that_keeps_its_byte_order_mark(server: LspClient, tmp_path: Path) -> None:
+    server.initialize(tmp_path)
+    text = "\ufeffphasez: {}\nversion: 0.2\n"
+    uri = server.open(tmp_path / "buildspec.yml", text)
+    [typo] = [d for d in server.diagnostics(uri, 1) if d["code"] == "BS001"]
+    assert typo["range"] == {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 7}}
+    [fix] = [a for a in code_actions(server, uri, typo["range"]) if a["title"].startswith("Fix BS001")]
+    assert apply_edits(text, fix["edit"]["changes"][uri]) == "\ufeffphases: {}\nversion: 0.2\n"
+
+
 def test_config_is_read_and_reloaded_when_it_changes(server: LspClient, tmp_path: Path) -> None:
     config = tmp_path / ".pipelint.toml"
     config.write_text('ignore = ["BS001"]\n')
