@@ -328,6 +328,16 @@ def _toml_value(value: object) -> str:
     return str(value)
 
 
+@app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", help="Speak over stdin and stdout (the only transport; editors pass it)."),
+) -> None:
+    """Run the language server (LSP over stdio) for editors. Needs: pip install 'pipelint[server]'."""
+    from linter.server import main as server_main
+
+    raise typer.Exit(server_main())
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="pipelint", standalone_mode=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from linter import rule_url
 from linter.rule import Rule
 
 
@@ -91,17 +92,24 @@ def rules_page(rules: list[Rule]) -> str:
            "shows them as a patch instead, and `--show-fixes` lists them. Every fixed file is parsed again",
            "before it is written.", "", fixes_table(rules)]
     for r in rules:
-        bad, good = examples(r)
-        out += [f"## {r.id}", "", f"**{r.name}** · {r.category} · {r.severity}"
-                + (f" · {', '.join(r.kinds)}" if r.kinds else ""), "",
-                r.summary[0].upper() + r.summary[1:] + ".", "", r.rationale, "", f"**Fix:** {r.fix}", ""]
-        if r.autofix:
-            out += [f"**Automatic fix:** {_md(autofix_line(r))} See [Fixes](#fixes).", ""]
-        lang = "json" if bad.lstrip().startswith("{") else "yaml"
-        if bad:
-            out += ["Fires on:", "", f"```{lang}", bad, "```", ""]
-        if good:
-            out += ["Instead:", "", f"```{lang}", good, "```", ""]
+        out.append(rule_markdown(r))
+    return "\n".join(out)
+
+
+def rule_markdown(r: Rule, heading: str = "##") -> str:
+    """One rule's section of docs/rules.md (also the language server's hover), ending with
+    an empty line."""
+    bad, good = examples(r)
+    out = [f"{heading} {r.id}", "", f"**{r.name}** · {r.category} · {r.severity}"
+           + (f" · {', '.join(r.kinds)}" if r.kinds else ""), "",
+           r.summary[0].upper() + r.summary[1:] + ".", "", r.rationale, "", f"**Fix:** {r.fix}", ""]
+    if r.autofix:
+        out += [f"**Automatic fix:** {_md(autofix_line(r))} See [Fixes]({'#fixes' if heading == '##' else rule_url('fixes')}).", ""]
+    lang = "json" if bad.lstrip().startswith("{") else "yaml"
+    if bad:
+        out += ["Fires on:", "", f"```{lang}", bad, "```", ""]
+    if good:
+        out += ["Instead:", "", f"```{lang}", good, "```", ""]
     return "\n".join(out)
 
 

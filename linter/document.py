@@ -230,3 +230,32 @@ class Document:
             else:
                 return None
         return node
+
+
+def node_at(root: Node | None, line: int, column: int) -> tuple[Node | None, bool]:
+    """The innermost node at a 1-based position, and whether it is a mapping's key (a key
+    node carries its value's pointer). (None, False) outside every node."""
+    def inside(n: Node) -> bool:
+        return (n.line, n.column) <= (line, column) < (n.end_line, n.end_column) or \
+            (n.line, n.column) == (line, column)
+
+    found: Node | None = None
+    is_key = False
+    node = root if root is not None and inside(root) else None
+    while node is not None:
+        found, is_key = node, False
+        nxt = None
+        if node.kind == MAP:
+            for key, value in node.value:
+                if inside(key):
+                    found, is_key = key, True
+                    break
+                if inside(value):
+                    nxt = value
+                    break
+        elif node.kind == SEQ:
+            nxt = next((item for item in node.value if inside(item)), None)
+        if is_key:
+            break
+        node = nxt
+    return found, is_key

@@ -415,3 +415,73 @@ def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult,
     outcome.fixed += len(fixed.applied)
     outcome.applied = fixed.applied
     return relinted.get(fixed.text) or result
+
+
+# -- in-memory buffers (the language server) ---------------------------------------------
+
+def use_settings(linter: Linter, settings: Settings) -> None:
+    """Give a long-lived linter new settings (a configuration file changed, or a file of
+    another workspace folder). cfn-lint stays loaded unless its own settings changed."""
+    old, linter.settings = linter.settings, settings
+    if (old.cfn_regions, old.cfn_ignore) != (settings.cfn_regions, settings.cfn_ignore):
+        linter._cfn = None
+
+
+def lint_text(linter: Linter, path: str, text: str, folder: str | None = None) -> FileResult | None:
+    """An editor's buffer: the file at `path` as `text` holds it, not as the disk does.
+    `folder` is where the file lies (None: an unsaved buffer; the checks of the files it
+    names are skipped). None for a file of no known kind or one the configuration
+    excludes: an editor shows nothing for those."""
+    if linter.excluded(path):
+        return None
+    result = linter.lint_file(path, text.encode("utf-8"), False, folder)
+    if result is not None and text.startswith("\ufeff"):  # a BOM the editor kept: linted without it
+        _shift_past_bom(result, text)
+    return result
+
+
+def _shift_past_bom(result: FileResult, text: str) -> None:
+    """Positions and offsets of a buffer read without its leading U+FEFF, moved back onto
+    the buffer (one character further on the first line, one offset further everywhere)."""
+    from dataclasses import replace
+
+    for f in result.findings:
+        f.column += f.line == 1
+        f.end_column += f.end_line == 1
+        f.edits = tuple(replace(e, start=e.start + 1, end=e.end + 1) for e in f.edits)
+    result.masks = [(start + 1, end + 1) for start, end in result.masks]
+    result.text = text
+
+
+def fix_text(linter: Linter, path: str, text: str, folder: str | None = None,
+             unsafe: bool = False):  # noqa: ANN201 - linter.fixes.FixOutcome, imported lazily
+    """The buffer's safe fixes (and unsafe ones with `unsafe`) through linter.fixes, so the
+    result is linted again and refused when it parses worse; None when nothing applies."""
+    from linter.fixes import fix
+
+    result = lint_text(linter, path, text, folder)
+    if result is None or result.text is None:
+        return None
+
+    def relint(new_text: str) -> list[Finding] | None:
+        again = lint_text(linter, path, new_text, folder)
+        return again.findings if again is not None else None
+
+    outcome = fix(text, result.findings, relint, unsafe)
+    return outcome if outcome.applied and outcome.refused is None else None
+
+
+def parse_text(path: str, text: str, kind: str | None = None):  # noqa: ANN201 - a Document
+    """The parsed Document of a buffer (for a position's node and pointer), or None when it
+    does not parse to a tree."""
+    from linter.document import Document
+    from linter.engine import _load_yaml, file_format
+    from linter.json_loader import load_json
+    from linter.kinds import kind_by_content, kind_by_name
+
+    fmt = file_format(path, text)
+    root, _ = load_json(text) if fmt == "json" else _load_yaml(text)
+    if root is None:
+        return None
+    kind = kind or kind_by_name(path) or kind_by_content(path, root.data)
+    return Document(path=path, text=text, kind=kind, fmt=fmt, root=root)

@@ -292,3 +292,55 @@ def value_fits(name: str, instance: Any, schema: Any) -> bool:
         return next(iter(validator_for(name).errors(instance, schema, ())), None) is None
     except Exception:  # a subschema the adapter cannot take alone: no verdict, no safe fix
         return False
+
+
+def describe(name: str, path: tuple[Any, ...]) -> str | None:
+    """The description schema `name` gives the value at `path` (keys, and ints for list
+    items), for editors' hovers; None when the schema does not describe it."""
+    root = load_schema(name)
+    validator = Validator(root)
+
+    def parts(schema: Any) -> list[dict[str, Any]]:
+        """`schema` and the subschemas that apply to the same value ($ref, allOf, ...)."""
+        out: list[dict[str, Any]] = []
+        todo = [schema]
+        while todo and len(out) < 64:
+            s = todo.pop(0)
+            if not isinstance(s, dict) or any(s is seen for seen in out):
+                continue
+            out.append(s)
+            if isinstance(s.get("$ref"), str):
+                try:
+                    todo.append(validator.resolve(s["$ref"]))
+                except (KeyError, TypeError, ValueError):
+                    pass
+            for keyword in ("allOf", "anyOf", "oneOf"):
+                todo.extend(s.get(keyword) or ())
+            todo.extend(s[k] for k in ("then", "else") if k in s)
+        return out
+
+    level: list[Any] = [root]
+    for token in path:
+        below: list[Any] = []
+        for part in (p for s in level for p in parts(s)):
+            if isinstance(token, int):
+                if isinstance(part.get("items"), dict):
+                    below.append(part["items"])
+                continue
+            props = part.get("properties") or {}
+            if token in props:
+                below.append(props[token])
+                continue
+            matched = [sub for pattern, sub in (part.get("patternProperties") or {}).items()
+                       if _regex(pattern).search(str(token))]
+            below += matched
+            if not matched and isinstance(part.get("additionalProperties"), dict):
+                below.append(part["additionalProperties"])
+        if not below:
+            return None
+        level = below
+    for part in (p for s in level for p in parts(s)):
+        text = part.get("markdownDescription") or part.get("description")
+        if isinstance(text, str) and text:
+            return text
+    return None
