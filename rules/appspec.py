@@ -1242,3 +1242,45 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         hint = f"; did you mean '{guess}'?" if guess else ""
         yield ctx.report(node, f"'{rel}' does not exist beside the AppSpec{hint}",
                          fix=f"write '{guess}'" if guess else None)
+
+
+# -- exports: platform, hook scripts and the ECS target, for the project pass ------------------
+
+def appspec_exports(doc: Document) -> dict:
+    from linter.project_exports import item, pos
+
+    root = doc.root
+    found = platform(root)
+    ctx = Context(doc, missing_revision_file)
+    out: dict = {"platform": found, "pos": pos(root.key_node("version") or root)}
+    if found == EC2:
+        scripts = []
+        for _, entries in _hook_entries(ctx):
+            for script in entries.value if entries.is_seq else ():
+                node = script.get("location") if script.is_map else None
+                if node is not None and isinstance(node.data, str):
+                    scripts.append(item(node))
+        out["scripts"] = scripts
+        out["files"] = [item(e.get("source")) for e in _files(ctx) if e.get("source") is not None]
+    elif found == ECS:
+        for _, body, type_ in resources(root):
+            if type_ != "AWS::ECS::Service":
+                continue
+            _, props = _either(body, "Properties")
+            _, task = _either(props, "TaskDefinition")
+            _, lb = _either(props, "LoadBalancerInfo")
+            _, cname = _either(lb, "ContainerName")
+            _, cport = _either(lb, "ContainerPort")
+            out["ecs"] = {"task_definition": item(task), "container_name": item(cname), "container_port": item(cport)}
+            break
+    elif found == LAMBDA:
+        functions = []
+        for _, body, type_ in resources(root):
+            _, props = _either(body, "Properties")
+            if type_ == "AWS::Lambda::Function":
+                functions.append({"name": item(_either(props, "Name")[1]), "alias": item(_either(props, "Alias")[1])})
+        out["functions"] = functions
+    return out
+
+
+EXPORTS = {"appspec": appspec_exports}

@@ -1,0 +1,383 @@
+"""The repository view: the project pass that runs after every file is linted.
+
+Each parsed file exports a small JSON-able summary of what it offers other files (the rule
+packs' `EXPORTS` hooks: a buildspec's artifacts and the files its commands write, a
+template's projects, pipelines, deployment groups, task definitions and parameters, an
+appspec's platform, scripts and ECS target), cached with its findings. The project pass
+builds a `ProjectContext` over them and runs the cross-file (XF) rules, whose findings sit
+in the file that names the other, with the other as a `Related` location.
+
+The repository root is the top of the git work tree holding the run's paths, else the
+configuration file's folder, else the common folder of the paths. Files the run does not
+name are read only when a rule asks for one by path (`ctx.exports_at`): their exports come
+from the cache, or from parsing them (no checks run, no findings kept). Findings are
+reported only for the files the run named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from linter.rule import Finding, Related, Rule
+from linter.suggest import did_you_mean
+
+REPO_SOURCES = ("CodeCommit", "CodeStarSourceConnection", "GitHub", "Bitbucket", "GitLab", "GitHubEnterpriseServer")
+
+
+@dataclass
+class ProjectFile:
+    display: str            # the name findings are reported under
+    rel: str                # relative to the repository root, '/'-separated
+    exports: dict
+    named: bool             # the run named it: its findings are reported
+
+    @property
+    def kind(self) -> str | None:
+        return self.exports.get("kind")
+
+
+class ProjectContext:
+    """What a project rule sees of the repository, and the way it reports."""
+
+    def __init__(self, root: str, files: list[ProjectFile], load: Callable[[str, str], dict | None],
+                 walk: Callable[[str], list[str]] | None = None) -> None:
+        self.root = root
+        self.files = {f.rel: f for f in files}
+        self._load = load           # (absolute path, display) -> exports
+        self._walk = walk
+        self._paths: list[str] | None = None
+        self._exists: dict[str, bool] = {}
+        self.rule: Rule | None = None
+        self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
+
+    # -- files ---------------------------------------------------------------------------
+    def named(self, *kinds: str) -> Iterator[ProjectFile]:
+        for rel in sorted(self.files):
+            f = self.files[rel]
+            if f.named and (not kinds or f.kind in kinds):
+                yield f
+
+    @staticmethod
+    def normal(rel: str) -> str | None:
+        """A path relative to the root, normalised; None when it leaves the root or is unknown."""
+        if not isinstance(rel, str) or not rel.strip() or "$" in rel or "{" in rel:
+            return None
+        rel = posixpath.normpath(rel.strip().replace("\\", "/").lstrip("/"))
+        return None if rel == ".." or rel.startswith("../") else rel
+
+    def exists(self, rel: str) -> bool:
+        if rel not in self._exists:
+            self._exists[rel] = rel in self.files or os.path.isfile(os.path.join(self.root, rel))
+        return self._exists[rel]
+
+    def file(self, rel: str) -> ProjectFile | None:
+        """The file at `rel` with its exports (read now when the run did not name it)."""
+        if rel in self.files:
+            return self.files[rel]
+        if not self.exists(rel):
+            return None
+        full = os.path.join(self.root, rel)
+        display = os.path.relpath(full)
+        display = full if display.startswith("..") else display
+        exports = self._load(full, display)
+        if exports is None:
+            return None
+        self.files[rel] = ProjectFile(display, rel, exports, False)
+        return self.files[rel]
+
+    def paths(self) -> list[str]:
+        """Every file under the root (relative), for did-you-mean."""
+        if self._paths is None:
+            self._paths = self._walk(self.root) if self._walk else []
+        return self._paths
+
+    def suggest(self, rel: str) -> str | None:
+        paths = self.paths()
+        guess = did_you_mean(rel, paths, cutoff=0.8)
+        if guess is None:  # the same name in another folder
+            same = [p for p in paths if posixpath.basename(p) == posixpath.basename(rel)]
+            guess = same[0] if len(same) == 1 else None
+        return guess
+
+    # -- reporting -------------------------------------------------------------------------
+    def report(self, file: ProjectFile, position: list[Any] | None, message: str,
+               related: list[tuple[ProjectFile | str, list[Any] | None, str]] = (), *,
+               fix: str | None = None, severity: str | None = None) -> Finding:
+        rule = self.rule
+        assert rule is not None
+        line, col, end_line, end_col, pointer = position or [1, 1, 1, 1, ""]
+        if end_line > line:
+            end_line, end_col = line, col + 1
+        rel = tuple(Related(r.display if isinstance(r, ProjectFile) else r, (p or [1, 1])[0], (p or [1, 1])[1], m)
+                    for r, p, m in related)
+        return Finding(file.display, line, col, end_line, end_col, rule.id, rule.name, rule.category,
+                       severity or rule.severity, message, rule.fix if fix is None else fix, pointer,
+                       related=rel)
+
+    def defer(self, file: ProjectFile, rule_id: str) -> None:
+        """Drop `rule_id`'s per-file findings in `file`: the project pass checks it better."""
+        self.deferred.add((file.display, rule_id))
+
+
+# -- the pipeline model over exports ------------------------------------------------------------
+
+@dataclass
+class Build:
+    """A CodeBuild action's project and the buildspec it runs."""
+
+    project_id: str
+    project: dict
+    spec_rel: str | None        # the buildspec's path in the repository (None: inline or unknown)
+    spec: ProjectFile | None     # its file, when it is in the repository
+    exports: dict | None         # the buildspec's exports (inline or from the file); None: unknown
+    from_repo: bool              # the primary source is the repository
+
+
+@dataclass
+class Source:
+    """Where an artifact comes from: the repository (`build` None), or a build's output block."""
+
+    action: dict
+    build: Build | None = None
+    block: dict | None = None    # the buildspec's artifacts block for this output (None: none)
+    name: str = ""
+
+
+def value_text(item: list[Any] | None) -> str | None:
+    if item is None or not isinstance(item[0], str):
+        return None
+    return item[0]
+
+
+def find_project(file: ProjectFile, action: dict) -> tuple[str, dict] | None:
+    """The CodeBuild project (in the same template) a build action runs."""
+    item = action["config"].get("ProjectName")
+    projects = file.exports.get("projects") or {}
+    if item is None:
+        return None
+    value = item[0]
+    if isinstance(value, dict) and "ref" in value and value["ref"] in projects:
+        return value["ref"], projects[value["ref"]]
+    if isinstance(value, str):
+        for pid, project in sorted(projects.items()):
+            if value_text(project.get("name")) == value:
+                return pid, project
+    return None
+
+
+def build_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, action: dict) -> Build | None:
+    found = find_project(file, action)
+    if found is None:
+        return None
+    pid, project = found
+    primary = value_text(action["config"].get("PrimarySource"))
+    inputs = [i[0] for i in action["inputs"]]
+    first = primary if primary in inputs else (inputs[0] if inputs else None)
+    source = source_of(ctx, file, pipeline, first) if first else None
+    from_repo = source is not None and source.build is None
+    spec = project.get("buildspec")
+    if project.get("inline") is not None:
+        return Build(pid, project, None, None, project["inline"], from_repo)
+    if spec is not None and not isinstance(spec[0], str):
+        return Build(pid, project, None, None, None, from_repo)
+    text = spec[0] if spec is not None and spec[0].strip() else "buildspec.yml"
+    rel = ctx.normal(text) if not text.startswith("arn:") else None
+    if rel is None or not from_repo:
+        return Build(pid, project, rel, None, None, from_repo)
+    spec_file = ctx.file(rel)
+    exports = spec_file.exports if spec_file is not None and spec_file.kind == "buildspec" else None
+    return Build(pid, project, rel, spec_file, exports, from_repo)
+
+
+def producers(pipeline: dict) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for stage in pipeline["stages"]:
+        for action in stage["actions"]:
+            for name, _ in action["outputs"]:
+                if name is not None:
+                    out.setdefault(name, action)
+    return out
+
+
+def source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str | None) -> Source | None:
+    """What an artifact holds: the repository (a repository source action's output), a
+    build's output (with the buildspec block that fills it), or None (unknown)."""
+    if artifact is None:
+        return None
+    action = producers(pipeline).get(artifact)
+    if action is None:
+        return None
+    if action["category"] == "Source" and action["provider"] in REPO_SOURCES:
+        return Source(action, name=artifact)
+    if action["category"] in ("Build", "Test") and action["provider"] == "CodeBuild":
+        build = build_of(ctx, file, pipeline, action)
+        if build is None or build.exports is None:
+            return None
+        outputs = [o[0] for o in action["outputs"]]
+        if len(outputs) > 1:
+            block = (build.exports.get("secondary") or {}).get(artifact)
+        else:
+            block = build.exports.get("artifacts")
+        return Source(action, build, block, artifact)
+    return None
+
+
+def actions(file: ProjectFile) -> Iterator[tuple[dict, dict, dict]]:
+    """(pipeline, stage, action) of every pipeline of a file."""
+    for pipeline in file.exports.get("pipelines") or ():
+        for stage in pipeline["stages"]:
+            for action in stage["actions"]:
+                yield pipeline, stage, action
+
+
+# -- which files an artifact holds --------------------------------------------------------------
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None, str | None]:
+    """Does the artifact hold `target` at its root-relative path? (True, the repository
+    path it comes from) / (False, why) / (None, None) when that cannot be known."""
+    if source.build is None:  # the repository itself
+        return ctx.exists(target), None
+    block = source.block
+    if block is None:
+        return False, "the buildspec has no artifacts for it"
+    patterns = [f[0] for f in block.get("files") or ()]
+    if not patterns or any(not isinstance(p, str) or "$" in p for p in patterns):
+        return None, None
+    base = block.get("base")
+    if base is not None and not isinstance(base[0], str):
+        return None, None
+    base_dir = ctx.normal(base[0]) if base is not None else None
+    if base is not None and base_dir is None:
+        return None, None
+    regexes = [glob_regex(posixpath.normpath(p.strip().lstrip("./")) if p.strip() not in (".", "./") else "*")
+               for p in patterns]
+    if block.get("discard"):
+        if "/" in target:
+            return False, "discard-paths flattens every file to the artifact's root"
+        candidates = [p for p in _written(source) + (ctx.paths() if source.build.from_repo else [])
+                      if posixpath.basename(p) == target]
+        for c in candidates:
+            inner = c if base_dir in (None, ".") else (c[len(base_dir) + 1:] if c.startswith(base_dir + "/") else None)
+            if inner is not None and any(r.match(inner) for r in regexes):
+                return True, c
+        return (None, None) if not candidates else (False, "no files pattern takes it")
+    if not any(r.match(target) for r in regexes):
+        return False, "no files pattern takes it"
+    return True, target if base_dir in (None, ".") else posixpath.join(base_dir, target)
+
+
+def _written(source: Source) -> list[str]:
+    exports = source.build.exports if source.build else None
+    return [posixpath.normpath(w["path"].lstrip("./")) for w in (exports or {}).get("writes", ())]
+
+
+def copied_from(source: Source, rel: str) -> str | None:
+    """The repository file a build's command copies to `rel` (`cp a b`), or None."""
+    for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
+        if w.get("from") and posixpath.normpath(w["path"].lstrip("./")) == rel:
+            return posixpath.normpath(w["from"].lstrip("./"))
+    return None
+
+
+def made(ctx: ProjectContext, source: Source, rel: str) -> bool | None:
+    """Is the repository path `rel` in the build's output: a file of the repository (when the
+    build's source is the repository) or one a command writes? None: cannot tell (a build
+    makes files in ways not read here)."""
+    if rel in _written(source) or source.build is not None and source.build.from_repo and ctx.exists(rel):
+        return True
+    return None
+
+
+def patterns_text(source: Source) -> str:
+    block = source.block or {}
+    files = ", ".join(repr(f[0]) for f in block.get("files") or ())
+    base = block.get("base")
+    return f"files {files}" + (f" under base-directory {base[0]!r}" if base else "")
+
+
+# -- the pass ----------------------------------------------------------------------------------
+
+def repository_root(paths: list[str], config_folder: str | None) -> str:
+    from linter.gitignore import work_tree
+
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths if p != "-"]
+    try:
+        common = os.path.commonpath(folders) if folders else os.getcwd()
+    except ValueError:  # paths on several drives
+        common = folders[0]
+    return work_tree(common) or config_folder or common
+
+
+def walk_files(root: str, limit: int = 20000) -> list[str]:
+    from linter.engine import SKIP_DIRS
+    from linter.gitignore import GitIgnore
+
+    ignore = GitIgnore(root) if os.path.exists(os.path.join(root, ".git")) else None
+    found: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != ".pipelint_cache"
+                         and not (ignore and ignore.ignored(os.path.join(folder, d), True)))
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in sorted(names):
+            if ignore and ignore.ignored(os.path.join(folder, name), False):
+                continue
+            found.append(name if rel == "." else f"{rel}/{name}")
+        if len(found) >= limit:
+            break
+    return found
+
+
+def run_project(rules: list[Rule], ctx: ProjectContext, enabled: Callable[[Rule, str], bool],
+                internal: Callable[[Rule, Exception], Finding | None]) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in rules:
+        ctx.rule = rule
+        try:
+            found = list(rule.check(ctx) or ())
+        except Exception as exc:  # noqa: BLE001 - one rule's bug never stops the run
+            problem = internal(rule, exc)
+            found = [problem] if problem is not None else []
+        named = {f.display for f in ctx.files.values() if f.named}
+        out += [f for f in found if f.path in named and (f.rule == "PL005" or enabled(rule, f.path))]
+    return out
+
+
+def template_configuration(ctx: ProjectContext, rel: str) -> dict | None:
+    """The Parameters of a CloudFormation template configuration file, or None."""
+    try:
+        with open(os.path.join(ctx.root, rel), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    params = data.get("Parameters") if isinstance(data, dict) else None
+    return params if isinstance(params, dict) else {}
+
+
+__all__ = ["ProjectContext", "ProjectFile", "Build", "Source", "actions", "build_of", "source_of", "holds",
+           "made", "repository_root", "run_project"]

@@ -1,0 +1,378 @@
+"""Cross-file rules (XF): a pipeline's files must agree with each other.
+
+They run in the project pass (linter/project.py) on what each file exports, after every
+file is linted. A finding sits in the file that names the other (the template or pipeline
+declaration), with the other file as a related location. Whatever cannot be known from the
+repository (an artifact from S3 or ECR, a name built with Fn::Sub from a parameter, a
+buildspec kept outside the repository, files a build makes in ways not read here) is
+never reported.
+
+Examples are several files: each `# file: NAME` line starts the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterator
+
+from linter.project import (ProjectContext, actions, build_of, copied_from, holds, made, patterns_text, source_of,
+                            template_configuration, value_text)
+from linter.rule import Finding, rule
+from linter.suggest import did_you_mean
+
+KINDS = ("cloudformation", "pipeline")
+
+_PIPE = """
+    # file: template.yaml
+    Resources:
+      Build:
+        Type: AWS::CodeBuild::Project
+        Properties:
+          ServiceRole: arn:aws:iam::123456789012:role/build
+          Artifacts: {Type: CODEPIPELINE}
+          Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
+          Source: {Type: CODEPIPELINE, BuildSpec: SPEC}
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts-bucket}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Source
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                  Configuration: {RepositoryName: app, BranchName: main}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Build
+              Actions:
+                - Name: Build
+                  ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+                  Configuration: {ProjectName: !Ref Build}
+                  InputArtifacts: [{Name: Src}]
+                  OutputArtifacts: OUTPUTS
+            - Name: Deploy
+              Actions:
+                - Name: Deploy
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: ECS, Version: "1"}
+                  Configuration: {ClusterName: c, ServiceName: s}
+                  InputArtifacts: [{Name: Image}]
+    # file: ci/buildspec.yml
+    version: 0.2
+    phases:
+      build:
+        commands:
+          - printf '[{"name":"web","imageUri":"%s"}]' "$URI" > imagedefinitions.json
+    artifacts:
+      files: [FILES]
+    """
+
+
+def _example(spec: str = "ci/buildspec.yml", outputs: str = "[{Name: Image}]",
+             files: str = "imagedefinitions.json") -> str:
+    return _PIPE.replace("SPEC", spec).replace("OUTPUTS", outputs).replace("FILES", files)
+
+
+def _hint(guess: str | None) -> str:
+    return f"; did you mean '{guess}'?" if guess else ""
+
+
+# -- XF001 ---------------------------------------------------------------------------------
+
+@rule(id="XF001", name="missing-buildspec-file", category="reference", severity="error", kinds=("cloudformation",),
+      project=True,
+      summary="a CodeBuild project's Source.BuildSpec path (default buildspec.yml) that is not in the repository",
+      fix="fix the path (relative to the repository's root), or add the buildspec",
+      bad=_example(spec="ci/buildspec.yaml"), good=_example())
+def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
+    """A project whose source is the pipeline's source (or a repository) reads its
+    buildspec from `Source.BuildSpec`, a path relative to the source's root, or
+    `buildspec.yml` when it is not given. A path that is not there fails every build in
+    its DOWNLOAD_SOURCE phase ("YAML_FILE_ERROR: stat ... no such file or directory"),
+    minutes after the push. Checked for projects a pipeline action of the same template
+    runs with the repository as its primary source (`PrimarySource` when there are several
+    inputs), and for projects with a CODECOMMIT, GITHUB or BITBUCKET source. An inline
+    buildspec, an S3 ARN, a value built with intrinsic functions, and a primary source
+    that is another action's output are not checked."""
+    for file in ctx.named("cloudformation"):
+        projects = file.exports.get("projects") or {}
+        reached: dict[str, list] = {}
+        not_repo: set[str] = set()
+        for pipeline, _, action in actions(file):
+            if action["provider"] != "CodeBuild":
+                continue
+            build = build_of(ctx, file, pipeline, action)
+            if build is None:
+                continue
+            if build.from_repo:
+                reached.setdefault(build.project_id, []).append(action)
+            else:
+                not_repo.add(build.project_id)
+        for pid, project in sorted(projects.items()):
+            if pid not in reached and (pid in not_repo or project.get("type") not in (
+                    "CODECOMMIT", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "CODEPIPELINE")):
+                continue
+            if project.get("type") == "CODEPIPELINE" and pid not in reached and any(
+                    True for _ in actions(file)):
+                continue  # run by a pipeline of this template from another artifact, or by one elsewhere
+            spec = project.get("buildspec")
+            if project.get("inline") is not None or (spec is not None and not isinstance(spec[0], str)):
+                continue
+            text = spec[0] if spec is not None and spec[0].strip() else "buildspec.yml"
+            rel = ctx.normal(text) if not text.startswith("arn:") else None
+            if rel is None or ctx.exists(rel):
+                continue
+            given = spec is not None and spec[0].strip()
+            where = spec[1] if given else project["pos"]
+            related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
+                       for a in reached.get(pid, []) if "ProjectName" in a["config"]]
+            guess = ctx.suggest(rel)
+            what = f"'{rel}'" if given else f"'{rel}' (the default, as Source.BuildSpec is not given)"
+            yield ctx.report(file, where, f"project {pid} reads its buildspec from {what}, which is not in the "
+                                          f"repository{_hint(guess)}", related,
+                             fix=f"write '{guess}'" if guess else None)
+
+
+# -- XF002 ---------------------------------------------------------------------------------
+
+@rule(id="XF002", name="build-output-mismatch", category="reference", severity="error", kinds=KINDS, project=True,
+      summary="a build action's OutputArtifacts that its buildspec's artifacts do not produce",
+      fix="add an artifacts section (and a secondary-artifacts identifier per output when there are several)",
+      bad=_example(outputs="[{Name: Image}, {Name: Reports}]"), good=_example())
+def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
+    """A CodeBuild action's output artifacts are filled from its buildspec's `artifacts`:
+    with one output, the top-level block; with several, each output artifact's name must
+    equal a `secondary-artifacts` identifier (CodePipeline's CodeBuild action reference).
+    An output the buildspec does not produce fails the action at UPLOAD_ARTIFACTS, or
+    leaves the next action without its input. Only buildspecs in the repository or inline
+    are read."""
+    for file in ctx.named(*KINDS):
+        for pipeline, _, action in actions(file):
+            if action["provider"] != "CodeBuild" or not action["outputs"]:
+                continue
+            build = build_of(ctx, file, pipeline, action)
+            if build is None or build.exports is None:
+                continue
+            spec = build.spec or file
+            spec_name = f"'{build.spec_rel}'" if build.spec else "the inline buildspec"
+            if build.exports.get("artifacts") is None:
+                name, where = action["outputs"][0]
+                yield ctx.report(file, where, f"the action {action['name']} outputs '{name}', but its buildspec "
+                                              f"{spec_name} has no artifacts section, so the artifact is never "
+                                              "uploaded", [(spec, None, "the buildspec")])
+                continue
+            if len(action["outputs"]) < 2:
+                continue
+            ids = sorted(build.exports.get("secondary") or {})
+            for name, where in action["outputs"]:
+                if name is None or name in ids:
+                    continue
+                guess = did_you_mean(name, ids)
+                block = build.exports["artifacts"]["pos"]
+                known = ", ".join(ids) if ids else "none"
+                yield ctx.report(file, where, f"the action {action['name']} has {len(action['outputs'])} outputs, "
+                                              f"so each must be a secondary-artifacts identifier of {spec_name}; "
+                                              f"'{name}' is not (identifiers: {known}){_hint(guess)}",
+                                 [(spec, block, "the buildspec's artifacts")],
+                                 fix=f"write '{guess}'" if guess else None)
+
+
+# -- XF003 ---------------------------------------------------------------------------------
+
+@rule(id="XF003", name="missing-image-definitions", category="reference", severity="error", kinds=KINDS,
+      project=True,
+      summary="an ECS deploy action whose input artifact does not hold its FileName (imagedefinitions.json)",
+      fix="write the file in the build's commands and list it in the buildspec's artifacts files",
+      bad=_example(files="app.zip"), good=_example())
+def missing_image_definitions(ctx: ProjectContext) -> Iterator[Finding]:
+    """The ECS standard deploy action reads `FileName` (default `imagedefinitions.json`, a
+    list of container names and image URIs) from the root of its input artifact; the
+    producing build must write it and its buildspec must list it in `artifacts.files`
+    (with base-directory and discard-paths applied). Otherwise the deployment fails with
+    "Exception while trying to read the image artifact file". When the template declares
+    task definitions, the container names the build writes into the file are checked
+    against their containers. A build that writes the file in a way not read here (a
+    script) is not reported; only a file its artifacts cannot hold is."""
+    for file in ctx.named(*KINDS):
+        containers = {c for t in (file.exports.get("task_definitions") or {}).values() for c in t["containers"]}
+        for pipeline, _, action in actions(file):
+            if action["category"] != "Deploy" or action["provider"] != "ECS" or not action["inputs"]:
+                continue
+            name_item = action["config"].get("FileName")
+            target = value_text(name_item) if name_item is not None else "imagedefinitions.json"
+            artifact, where = action["inputs"][0]
+            source = source_of(ctx, file, pipeline, artifact)
+            target = ctx.normal(target) if target else None
+            if source is None or target is None:
+                continue
+            found, why = holds(ctx, source, target)
+            if source.build is None:
+                if found is False:
+                    yield ctx.report(file, where, f"the action {action['name']} reads '{target}' from '{artifact}', "
+                                                  f"the repository's source, which has no such file"
+                                                  f"{_hint(ctx.suggest(target))}")
+                continue
+            spec = source.build.spec or file
+            if found is False and source.block is not None:
+                yield ctx.report(file, where, f"the action {action['name']} reads '{target}' from '{artifact}', but "
+                                              f"build {source.action['name']} does not put it there: {why} "
+                                              f"({patterns_text(source)})",
+                                 [(spec, source.block["pos"], "the buildspec's artifacts")])
+                continue
+            writes = [w for w in source.build.exports.get("writes", ()) if w["path"].endswith(target.rsplit("/")[-1])]
+            if found and containers:
+                for w in writes:
+                    for name in w["names"]:
+                        if name not in containers:
+                            guess = did_you_mean(name, containers)
+                            yield ctx.report(file, where, f"build {source.action['name']} writes container '{name}' "
+                                                          f"into '{target}', but no task definition of this "
+                                                          f"template has such a container{_hint(guess)}",
+                                             [(spec, w["pos"], "the command that writes it")])
+
+
+# -- XF005 ---------------------------------------------------------------------------------
+
+_CFN_MODES = ("CREATE_UPDATE", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE")
+
+
+def _artifact_path(text: str | None) -> tuple[str, str] | None:
+    if not text or "::" not in text:
+        return None
+    artifact, _, path = text.partition("::")
+    return artifact, path
+
+
+def _overrides(item: list | None) -> dict | None:
+    if item is None:
+        return {}
+    value = item[0]
+    if isinstance(value, dict) and "sub" in value:
+        value = re.sub(r"\$\{[^}]*\}", "x", value["sub"])
+    if not isinstance(value, str):
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+_CFN_EXAMPLE = """
+    # file: pipeline.yaml
+    Resources:
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts-bucket}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Source
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                  Configuration: {RepositoryName: app, BranchName: main}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Deploy
+              Actions:
+                - Name: Deploy
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+                  Configuration:
+                    ActionMode: CREATE_UPDATE
+                    StackName: app
+                    RoleArn: arn:aws:iam::123456789012:role/cfn
+                    TemplatePath: Src::infra/app.yaml
+                    ParameterOverrides: '{"Stage": "prod"}'
+                  InputArtifacts: [{Name: Src}]
+    # file: infra/app.yaml
+    Parameters:
+      PARAM: {Type: String}
+    Resources:
+      Topic: {Type: AWS::SNS::Topic}
+    """
+
+
+@rule(id="XF005", name="cloudformation-template-link", category="reference", severity="error", kinds=KINDS,
+      project=True,
+      summary="a CloudFormation deploy action's TemplatePath that is not in its artifact, or ParameterOverrides "
+              "that do not fit the template's Parameters",
+      fix="fix the path, or name the template's parameters (and give every one without a Default)",
+      bad=_CFN_EXAMPLE.replace("PARAM", "Environment"), good=_CFN_EXAMPLE.replace("PARAM", "Stage"))
+def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
+    """A CloudFormation deploy action reads `TemplatePath` (`Artifact::path`) and
+    `TemplateConfiguration` from its input artifacts. A path the artifact does not hold
+    fails the action ("File not found in artifact"); a `ParameterOverrides` key the template
+    does not declare fails the stack update ("Parameters: [...] do not exist in the
+    template"), and so does a parameter without a Default that neither the overrides nor
+    the configuration file give. Checked when the artifact is the repository (or a build
+    output whose files come from it) and the path resolves to a template in the
+    repository; overrides built with Fn::Sub are read with their substitutions left out;
+    anything else is left alone."""
+    for file in ctx.named(*KINDS):
+        for pipeline, _, action in actions(file):
+            if action["category"] != "Deploy" or action["provider"] != "CloudFormation":
+                continue
+            config = action["config"]
+            mode = value_text(config.get("ActionMode"))
+            if mode not in _CFN_MODES:
+                continue
+            path_item = config.get("TemplatePath")
+            ref = _artifact_path(value_text(path_item))
+            if ref is None:
+                continue
+            artifact, path = ref
+            rel = ctx.normal(path)
+            source = source_of(ctx, file, pipeline, artifact)
+            if rel is None or source is None or artifact not in [i[0] for i in action["inputs"]]:
+                continue
+            found, why = holds(ctx, source, rel)
+            origin = rel if source.build is None else why if found else None
+            if found is False:
+                if source.build is None:
+                    guess = ctx.suggest(rel)
+                    yield ctx.report(file, path_item[1], f"TemplatePath names '{rel}' in '{artifact}', the "
+                                                         f"repository's source, which has no such file{_hint(guess)}",
+                                     fix=f"write '{artifact}::{guess}'" if guess else None)
+                elif source.block is not None:
+                    yield ctx.report(file, path_item[1], f"TemplatePath names '{rel}' in '{artifact}', but build "
+                                                         f"{source.action['name']} does not put it there: {why} "
+                                                         f"({patterns_text(source)})",
+                                     [(source.build.spec or file, source.block["pos"], "the buildspec's artifacts")])
+                continue
+            if not found or origin is None:
+                continue
+            if source.build is not None:
+                origin = copied_from(source, origin) or (origin if made(ctx, source, origin) else None)
+                if origin is None or not source.build.from_repo:
+                    continue
+            template = ctx.file(origin)
+            if template is None or template.kind != "cloudformation":
+                continue
+            declared = template.exports.get("parameters") or {}
+            given = _overrides(config.get("ParameterOverrides"))
+            if given is None:
+                continue
+            over = config.get("ParameterOverrides")
+            for key in sorted(given):
+                if key not in declared:
+                    guess = did_you_mean(key, declared)
+                    yield ctx.report(file, over[1], f"ParameterOverrides sets '{key}', which '{origin}' does not "
+                                                    f"declare{_hint(guess)}",
+                                     [(template, None, "the template")], fix=f"write '{guess}'" if guess else None)
+            conf = _artifact_path(value_text(config.get("TemplateConfiguration")))
+            if config.get("TemplateConfiguration") is not None:
+                if conf is None or source_of(ctx, file, pipeline, conf[0]) is None or \
+                        source_of(ctx, file, pipeline, conf[0]).build is not None:
+                    continue  # a configuration file that cannot be read here may give them
+                params = template_configuration(ctx, ctx.normal(conf[1]) or "")
+                if params is None:
+                    continue
+                given = {**params, **given}
+            meant = {did_you_mean(key, declared) for key in given if key not in declared}
+            for name, param in sorted(declared.items()):
+                if not param["default"] and name not in given and name not in meant:
+                    yield ctx.report(file, (over or path_item)[1],
+                                     f"'{origin}' requires parameter '{name}' (it has no Default), and this action "
+                                     "does not give it", [(template, param["pos"], "the parameter")],
+                                     fix=f"add \"{name}\" to ParameterOverrides")

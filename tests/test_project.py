@@ -1,0 +1,180 @@
+"""The repository view: exports, the project pass and the cross-file (XF) rules, on the
+sample repositories of tests/repos/ (each `<base>--<RULE>-<what>` folder holds the files
+that replace its base's; a `.delete` file lists the base's files it removes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, SHARED
+from linter import registry
+from linter.engine import Linter, Settings
+from linter.run import Options, run
+
+REPOS = Path(__file__).resolve().parent / "repos"
+SAMPLES = sorted(p.name for p in REPOS.iterdir() if p.is_dir())
+PROJECT_RULES = [r for r in registry.load().sorted() if r.project]
+
+
+def make_repo(name: str, target: Path) -> Path:
+    base = name.split("--")[0]
+    shutil.copytree(REPOS / base, target, dirs_exist_ok=True)
+    if base != name:
+        shutil.copytree(REPOS / name, target, dirs_exist_ok=True)
+        delete = target / ".delete"
+        if delete.exists():
+            for line in delete.read_text().split():
+                (target / line).unlink()
+            delete.unlink()
+    (target / ".git").mkdir()
+    return target
+
+
+def write_example(text: str, target: Path) -> Path:
+    files: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        m = re.fullmatch(r"# file: (\S+)", line)
+        if m:
+            current = m.group(1)
+            files[current] = []
+        elif current is not None:
+            files[current].append(line)
+    for name, lines in files.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (target / ".git").mkdir()
+    return target
+
+
+def lines_of(report, root: Path) -> list[str]:
+    out = []
+    for f in report.findings:
+        rel = os.path.relpath(f.path, root).replace(os.sep, "/")
+        line = f"{rel}:{f.line}:{f.column} {f.rule} {f.severity} {f.message}"
+        for r in f.related:
+            line += f"\n    related {os.path.relpath(r.path, root).replace(os.sep, '/')}:{r.line}:{r.column} {r.message}"
+        out.append(line)
+    return out
+
+
+def project_run(root: Path, paths: list[str] | None = None, select=("XF", "AS501"), cache=None):
+    settings = Settings(select=list(select))
+    linter = Linter(settings)
+    return run(Options(paths=paths or [str(root)]), settings, linter, cache=cache)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_sample_repository(name, tmp_path, request) -> None:
+    root = make_repo(name, tmp_path / name)
+    found = "\n".join(lines_of(project_run(root), root)) + "\n"
+    expected = REPOS / f"{name}.expected"
+    if request.config.getoption("--update-snapshots"):
+        expected.write_text(found, encoding="utf-8")
+    assert found == expected.read_text(encoding="utf-8")
+    if "--" not in name:
+        assert found.strip() == "", "a correct sample repository stays quiet"
+    else:
+        rule = name.split("--")[1].split("-")[0]
+        assert f" {rule} " in found, f"the broken variant fires {rule}"
+
+
+@pytest.mark.parametrize("rule", PROJECT_RULES, ids=lambda r: r.id)
+def test_project_rule_examples(rule, tmp_path) -> None:
+    bad = write_example(rule.bad, tmp_path / "bad")
+    assert rule.id in {f.rule for f in project_run(bad).findings}, "the bad example must fire"
+    good = write_example(rule.good, tmp_path / "good")
+    assert rule.id not in {f.rule for f in project_run(good).findings}, "the good example must stay quiet"
+
+
+@pytest.mark.parametrize("rule", PROJECT_RULES, ids=lambda r: r.id)
+def test_project_rule_has_a_sample(rule) -> None:
+    assert any(f"--{rule.id}-" in name for name in SAMPLES), f"no sample repository tests/repos/*--{rule.id}-*"
+
+
+def test_one_named_file_checks_its_links_against_the_rest(tmp_path) -> None:
+    """A pre-commit run names the changed template: the buildspec it names is read anyway,
+    and findings are reported for the template only."""
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    report = project_run(root, [str(root / "pipeline.yaml")])
+    assert [f.rule for f in report.findings] == ["XF003"]
+    assert report.findings[0].related[0].path.endswith("buildspec.yml")
+    only_buildspec = project_run(root, [str(root / "ci" / "buildspec.yml")])
+    assert only_buildspec.findings == []
+
+
+def test_exports_are_cached_with_findings(tmp_path, monkeypatch) -> None:
+    from linter.run import cache_for
+
+    monkeypatch.setenv("PIPELINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    settings = Settings(select=["XF"], root=str(tmp_path / "cache"))
+    linter = Linter(settings)
+    cache = cache_for(settings, linter)
+    cold = run(Options(paths=[str(root)]), settings, linter, cache=cache)
+    entries = [json.loads(Path(folder, n).read_text()) for folder, _, names in os.walk(tmp_path / "cache")
+               for n in names if n.endswith(".json")]
+    assert any(e.get("exports", {}).get("kind") == "buildspec" for e in entries)
+    cache.hits = 0
+    calls = []
+    linter.exports = lambda doc, kind: calls.append(kind) or {}  # a warm run must not re-parse
+    warm = run(Options(paths=[str(root)]), settings, linter, cache=cache)
+    assert calls == [] and cache.hits == 2
+    assert lines_of(warm, root) == lines_of(cold, root) != []
+
+
+def test_unnamed_files_exports_come_from_the_cache(tmp_path, monkeypatch) -> None:
+    from linter.run import cache_for
+
+    monkeypatch.setenv("PIPELINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    settings = Settings(select=["XF"], root=str(tmp_path / "cache"))
+    linter = Linter(settings)
+    cache = cache_for(settings, linter)
+    first = run(Options(paths=[str(root / "pipeline.yaml")]), settings, linter, cache=cache)
+    linter.exports_of = lambda *a: pytest.fail("the buildspec's exports were cached")  # type: ignore[method-assign]
+    second = run(Options(paths=[str(root / "pipeline.yaml")]), settings, linter, cache=cache)
+    assert lines_of(first, root) == lines_of(second, root) != []
+
+
+def test_suppression_of_a_project_rule_is_honoured_and_not_unused(tmp_path) -> None:
+    root = make_repo("ecs-rolling--XF001-wrong-path", tmp_path / "r")
+    template = root / "pipeline.yaml"
+    text = template.read_text().replace("BuildSpec: ci/buildspec.yaml",
+                                        "BuildSpec: ci/buildspec.yaml  # pipelint: disable=XF001")
+    template.write_text(text)
+    report = project_run(root, select=("XF", "PL006"))
+    assert [f.rule for f in report.findings] == []
+
+
+def test_sarif_related_locations(tmp_path) -> None:
+    from linter.reporters.sarif import build
+
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    report = project_run(root)
+    sarif = build(report)
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "XF003"
+    related = result["relatedLocations"]
+    assert related[0]["physicalLocation"]["region"]["startLine"] == 8
+    assert related[0]["message"]["text"] == "the buildspec's artifacts"
+    schema_path = SHARED / "sarif" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip("no SARIF schema in ../shared/sarif")
+    import jsonschema
+
+    jsonschema.validate(sarif, json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def test_exports_of_an_unparsed_or_foreign_file_are_none() -> None:
+    linter = Linter()
+    assert linter.exports_of("x.yaml", b"a: [") is None
+    assert linter.exports_of("x.yaml", b"just: data\n") is None
+    assert ROOT.is_dir()
