@@ -356,14 +356,16 @@ def walk_files(root: str, limit: int = 20000) -> list[str]:
 def run_project(rules: list[Rule], ctx: ProjectContext, enabled: Callable[[Rule, str], bool],
                 internal: Callable[[Rule, Exception], Finding | None]) -> list[Finding]:
     out: list[Finding] = []
+    named = {f.display for f in ctx.files.values() if f.named}
     for rule in rules:
+        if not any(enabled(rule, d) for d in named):
+            continue  # off: it neither reports nor defers another rule's findings
         ctx.rule = rule
         try:
             found = list(rule.check(ctx) or ())
         except Exception as exc:  # noqa: BLE001 - one rule's bug never stops the run
             problem = internal(rule, exc)
             found = [problem] if problem is not None else []
-        named = {f.display for f in ctx.files.values() if f.named}
         out += [f for f in found if f.path in named and (f.rule == "PL005" or enabled(rule, f.path))]
     return out
 

@@ -376,3 +376,240 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
                                      f"'{origin}' requires parameter '{name}' (it has no Default), and this action "
                                      "does not give it", [(template, param["pos"], "the parameter")],
                                      fix=f"add \"{name}\" to ParameterOverrides")
+
+
+# -- XF004 ---------------------------------------------------------------------------------
+
+_APPSPEC_NAMES = ("appspec.yml", "appspec.yaml")
+
+
+def revision(ctx: ProjectContext, file, pipeline: dict, action: dict):  # noqa: ANN001, ANN201
+    """(source, the held AppSpec's repository path or None, its file or None) of a CodeDeploy
+    (EC2/On-Premises) action's revision; None when its input cannot be known."""
+    if not action["inputs"]:
+        return None
+    source = source_of(ctx, file, pipeline, action["inputs"][0][0])
+    if source is None:
+        return None
+    for name in _APPSPEC_NAMES:
+        found, where = holds(ctx, source, name)
+        if found is None:
+            return source, None, None
+        if found:
+            if source.build is not None:
+                where = copied_from(source, where) or (where if made(ctx, source, where) else None)
+                if where is None or not source.build.from_repo:
+                    return source, None, None
+            spec = ctx.file(where)
+            return source, where, spec if spec is not None and spec.kind == "appspec" else None
+    return source, False, None
+
+
+_EC2_EXAMPLE = """
+    # file: template.yaml
+    Resources:
+      Package:
+        Type: AWS::CodeBuild::Project
+        Properties:
+          ServiceRole: arn:aws:iam::123456789012:role/build
+          Artifacts: {Type: CODEPIPELINE}
+          Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
+          Source: {Type: CODEPIPELINE}
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts-bucket}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Source
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                  Configuration: {RepositoryName: app, BranchName: main}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Build
+              Actions:
+                - Name: Package
+                  ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+                  Configuration: {ProjectName: !Ref Package}
+                  InputArtifacts: [{Name: Src}]
+                  OutputArtifacts: [{Name: Bundle}]
+            - Name: Deploy
+              Actions:
+                - Name: Deploy
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CodeDeploy, Version: "1"}
+                  Configuration: {ApplicationName: web, DeploymentGroupName: prod}
+                  InputArtifacts: [{Name: Bundle}]
+    # file: buildspec.yml
+    version: 0.2
+    phases:
+      build:
+        commands: [make]
+    artifacts:
+      files: [appspec.yml, FILES]
+    # file: appspec.yml
+    version: 0.0
+    os: linux
+    hooks:
+      ApplicationStart:
+        - location: scripts/start.sh
+    # file: scripts/start.sh
+    #!/bin/sh
+    """
+
+
+@rule(id="XF004", name="revision-missing-file", category="reference", severity="error", kinds=KINDS, project=True,
+      summary="a CodeDeploy (EC2/On-Premises) action whose revision lacks appspec.yml at its root, or a hook "
+              "script the AppSpec names",
+      fix="list the AppSpec and its scripts in the packaging buildspec's artifacts (mind base-directory)",
+      bad=_EC2_EXAMPLE.replace("FILES", "bin/**/*"), good=_EC2_EXAMPLE.replace("FILES", "scripts/**/*"))
+def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
+    """A CodeDeploy deployment to EC2 or on-premises instances unpacks its input artifact
+    and looks for `appspec.yml` (or `appspec.yaml`) at its root; every hook `location` is
+    relative to that root. The artifact is the repository (a source action's output) or
+    what the packaging build's `artifacts` take (files patterns, base-directory,
+    discard-paths). A missing AppSpec fails the deployment at once; a missing script at its
+    lifecycle event ("Script does not exist at specified location"). Where this rule finds
+    the revision root, it checks the AppSpec's scripts there instead of AS501 (which can
+    only look beside the AppSpec): AS501's findings for that AppSpec are dropped. Files a
+    build makes in ways not read here are not reported; only files the artifact rules
+    cannot take, or repository files that are not there, are."""
+    for file in ctx.named(*KINDS):
+        for pipeline, _, action in actions(file):
+            if action["category"] != "Deploy" or action["provider"] != "CodeDeploy":
+                continue
+            found = revision(ctx, file, pipeline, action)
+            if found is None:
+                continue
+            source, where, appspec = found
+            artifact, at = action["inputs"][0]
+            related = [(source.build.spec or file, source.block["pos"], "the buildspec's artifacts")] \
+                if source.build is not None and source.block is not None else []
+            if where is False:
+                what = "the repository's source" if source.build is None else f"the output of build {source.action['name']}"
+                why = " (" + patterns_text(source) + ")" if source.build is not None else ""
+                yield ctx.report(file, at, f"the action {action['name']} deploys '{artifact}', {what}, which holds no "
+                                           f"appspec.yml at its root{why}", related)
+                continue
+            if appspec is None or appspec.exports.get("platform") != "EC2/On-Premises":
+                continue
+            ctx.defer(appspec, "AS501")
+            for script, pos in appspec.exports.get("scripts") or ():
+                rel = ctx.normal(script) if isinstance(script, str) else None
+                if rel is None:
+                    continue
+                held, why = holds(ctx, source, rel)
+                if held is False and source.build is None:
+                    guess = ctx.suggest(rel)
+                    yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which is not in the "
+                                               f"repository{_hint(guess)}", [(appspec, pos, "the hook script")])
+                elif held is False:
+                    yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', but build "
+                                               f"{source.action['name']} does not put it in the revision: {why} "
+                                               f"({patterns_text(source)})",
+                                     [(appspec, pos, "the hook script")] + related)
+                elif held and source.build is not None and source.build.from_repo and \
+                        not made(ctx, source, why) and not copied_from(source, why) and \
+                        ctx.suggest(why) and not ctx.exists(why):
+                    yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
+                                               f"{source.action['name']} takes from '{why}': not in the repository; "
+                                               f"did you mean '{ctx.suggest(why)}'?", [(appspec, pos, "the hook script")])
+
+
+# -- XF007 ---------------------------------------------------------------------------------
+
+_PLATFORM = {"Server": "EC2/On-Premises", "ECS": "ECS", "Lambda": "Lambda"}
+
+
+def _application(file, action: dict) -> tuple[str, dict] | None:  # noqa: ANN001
+    apps = file.exports.get("applications") or {}
+    item = action["config"].get("ApplicationName")
+    value = item[0] if item is not None else None
+    if isinstance(value, dict) and value.get("ref") in apps:
+        return value["ref"], apps[value["ref"]]
+    if isinstance(value, str):
+        for aid, app in sorted(apps.items()):
+            if value_text(app.get("name")) == value:
+                return aid, app
+    group_item = action["config"].get("DeploymentGroupName")
+    groups = file.exports.get("deployment_groups") or {}
+    for gid, group in sorted(groups.items()):
+        name = group_item[0] if group_item is not None else None
+        if name == {"ref": gid} or (isinstance(name, str) and value_text(group.get("name")) == name):
+            ref = (group.get("application") or [None])[0]
+            if isinstance(ref, dict) and ref.get("ref") in apps:
+                return ref["ref"], apps[ref["ref"]]
+    return None
+
+
+def ecs_appspec(ctx: ProjectContext, file, pipeline: dict, action: dict):  # noqa: ANN001, ANN201
+    """(source, path, file or None) of a CodeDeployToECS action's AppSpec; None: unknown."""
+    return _template_file(ctx, file, pipeline, action, "AppSpecTemplateArtifact", "AppSpecTemplatePath", "appspec.yaml")
+
+
+def _template_file(ctx: ProjectContext, file, pipeline: dict, action: dict, art_key: str, path_key: str,  # noqa: ANN001
+                   default: str):  # noqa: ANN202
+    artifact = value_text(action["config"].get(art_key))
+    path_item = action["config"].get(path_key)
+    path = value_text(path_item) if path_item is not None else default
+    rel = ctx.normal(path) if path else None
+    if artifact is None or rel is None:
+        return None
+    source = source_of(ctx, file, pipeline, artifact)
+    if source is None:
+        return None
+    held, where = holds(ctx, source, rel)
+    if held is None:
+        return None
+    if held and source.build is not None:
+        where = copied_from(source, where) or (where if made(ctx, source, where) else None)
+        if where is None or not source.build.from_repo:
+            return None
+    return source, artifact, rel, (where if held else False), (ctx.file(where) if held else None)
+
+
+@rule(id="XF007", name="compute-platform-mismatch", category="reference", severity="error", kinds=KINDS,
+      project=True,
+      summary="a CodeDeploy application's ComputePlatform that does not fit the AppSpec its pipeline deploys",
+      fix="deploy an AppSpec of the application's platform, or use an application of the AppSpec's",
+      bad=_EC2_EXAMPLE.replace("FILES", "scripts/**/*").replace(
+          "      Pipeline:\n", "      App:\n        Type: AWS::CodeDeploy::Application\n"
+          "        Properties: {ApplicationName: web, ComputePlatform: Lambda}\n      Pipeline:\n"),
+      good=_EC2_EXAMPLE.replace("FILES", "scripts/**/*").replace(
+          "      Pipeline:\n", "      App:\n        Type: AWS::CodeDeploy::Application\n"
+          "        Properties: {ApplicationName: web, ComputePlatform: Server}\n      Pipeline:\n"))
+def compute_platform_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
+    """A CodeDeploy application has one compute platform (`ComputePlatform`: Server, the
+    default, ECS or Lambda) and its deployments take AppSpecs of that platform only: an
+    EC2 AppSpec (`os`, `files`, script hooks) sent to a Lambda or ECS application, or an
+    ECS AppSpec (`TargetService`) sent to a Server one, fails the deployment ("The AppSpec
+    file is not valid for the compute platform"). Checked when the action's application
+    (or deployment group) is a resource of the same template and the AppSpec is found in
+    the action's artifact."""
+    for file in ctx.named(*KINDS):
+        for pipeline, _, action in actions(file):
+            if action["category"] != "Deploy" or action["provider"] not in ("CodeDeploy", "CodeDeployToECS"):
+                continue
+            app = _application(file, action)
+            if app is None:
+                continue
+            aid, entry = app
+            platform_item = entry.get("platform")
+            text = value_text(platform_item) if platform_item is not None else "Server"
+            wanted = _PLATFORM.get(text or "")
+            if wanted is None:
+                continue
+            if action["provider"] == "CodeDeploy":
+                found = revision(ctx, file, pipeline, action)
+                appspec = found[2] if found else None
+            else:
+                found = ecs_appspec(ctx, file, pipeline, action)
+                appspec = found[4] if found else None
+            if appspec is None or appspec.kind != "appspec":
+                continue
+            has = appspec.exports.get("platform")
+            if has and has != wanted:
+                where = (platform_item or [None, entry["pos"]])[1]
+                yield ctx.report(file, where, f"application {aid} has compute platform {text or 'Server'}, but the "
+                                              f"action {action['name']} deploys '{appspec.rel}', an AppSpec for {has}",
+                                 [(appspec, appspec.exports.get("pos"), "the AppSpec")])
