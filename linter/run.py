@@ -176,6 +176,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
         _merge(report, outcome, linter)
         if outcome.result is not None and outcome.result.exports is not None and task.target is not None:
             linted.append((task, outcome.result))
+            report.exports[task.display] = outcome.result.exports
         index += 1
     if linted:
         _project_pass(report, linter, settings, options, cache if use_cache else None, linted)

@@ -178,3 +178,38 @@ def test_exports_of_an_unparsed_or_foreign_file_are_none() -> None:
     assert linter.exports_of("x.yaml", b"a: [") is None
     assert linter.exports_of("x.yaml", b"just: data\n") is None
     assert ROOT.is_dir()
+
+
+GRAPHED = ["ecs-rolling", "cfn-deploy", "ec2-codedeploy", "ec2-codedeploy--XF004-script-not-packaged"]
+
+
+@pytest.mark.parametrize("name", GRAPHED)
+def test_graph_snapshots(name, tmp_path, request) -> None:
+    from linter import graph
+
+    root = make_repo(name, tmp_path / name)
+    items = graph.graphs(project_run(root), str(root))
+    for fmt, text in (("mmd", graph.mermaid(items)), ("dot", graph.dot(items))):
+        expected = Path(__file__).resolve().parent / "graphs" / f"{name}.{fmt}"
+        if request.config.getoption("--update-snapshots"):
+            expected.write_text(text, encoding="utf-8")
+        assert text == expected.read_text(encoding="utf-8")
+    again = graph.graphs(project_run(root), str(root))
+    assert graph.mermaid(again) == graph.mermaid(items), "deterministic"
+
+
+def test_graph_command(tmp_path, capsys, monkeypatch) -> None:
+    from helpers import cli
+
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    (root / ".pipelint.toml").write_text('select = ["XF"]\n')
+    monkeypatch.chdir(root)
+    code, out, err = cli(["graph", "."], capsys)
+    assert code == 0 and out.startswith("```mermaid\nflowchart LR\n") and "⚠ XF003" in out
+    code, out, _ = cli(["graph", "--format", "dot", "."], capsys)
+    assert code == 0 and out.startswith("digraph pipeline0 {")
+    code, _, err = cli(["graph", "--format", "svg", "."], capsys)
+    assert code == 2 and "unknown format" in err
+    (tmp_path / "empty").mkdir()
+    code, out, err = cli(["graph", str(tmp_path / "empty")], capsys)
+    assert code == 0 and out == "" and "no pipeline" in err

@@ -25,6 +25,7 @@ class Report:
     fixed_stdin: bytes | None = None                        # --fix on stdin: the text to write back
     quiet: bool = False                                     # --quiet: findings only, no summary
     baselined: int = 0                                      # findings a --baseline file recorded (not shown)
+    exports: dict = field(default_factory=dict)             # path -> what the file exports (the project pass's view)
 
     def exit_code(self, fail_on: str) -> int:
         """0 nothing at or above `fail_on`; 1 findings at or above it; 2 a problem or an
