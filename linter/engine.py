@@ -212,7 +212,7 @@ class Linter:
                 rule = self.rules["PL004"]
                 return self._finish(path, [Context(doc, rule).report(
                     None, "pipelint does not recognise this file as a buildspec, appspec, "
-                    "pipeline, template or policy; nothing was checked")], text, bom=bom)
+                    "pipeline, template, policy or task definition; nothing was checked")], text, bom=bom)
             return None
         findings = [self._issue(path, i) for i in issues]
         if root is None:
@@ -486,7 +486,8 @@ def _secret_spans(findings: list[Finding], text: str | None,
 
 
 _NOUN = {"buildspec": "a buildspec", "appspec": "an appspec", "pipeline": "a pipeline declaration",
-         "cloudformation": "a template", "iam-policy": "a policy document"}
+         "cloudformation": "a template", "iam-policy": "a policy document",
+         "task-definition": "a task definition"}
 
 
 def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it

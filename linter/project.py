@@ -262,7 +262,7 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
     """Does the artifact hold `target` at its root-relative path? (True, the repository
     path it comes from) / (False, why) / (None, None) when that cannot be known."""
     if source.build is None:  # the repository itself
-        return ctx.exists(target), None
+        return ctx.exists(target), target
     block = source.block
     if block is None:
         return False, "the buildspec has no artifacts for it"

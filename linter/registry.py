@@ -21,6 +21,7 @@ GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
            "buildspec": "linter.rules.buildspec", "codebuild": "linter.rules.codebuild",
            "codedeploy": "linter.rules.codedeploy", "crossfile": "linter.rules.crossfile",
+           "ecs": "linter.rules.ecs",
            "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "secrets": "linter.rules.secrets"}
 

@@ -613,3 +613,119 @@ def compute_platform_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
                 yield ctx.report(file, where, f"application {aid} has compute platform {text or 'Server'}, but the "
                                               f"action {action['name']} deploys '{appspec.rel}', an AppSpec for {has}",
                                  [(appspec, appspec.exports.get("pos"), "the AppSpec")])
+
+
+# -- XF006 ---------------------------------------------------------------------------------
+
+_BG_EXAMPLE = """
+    # file: pipeline.yaml
+    Resources:
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts-bucket}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Source
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                  Configuration: {RepositoryName: app, BranchName: main}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Deploy
+              Actions:
+                - Name: BlueGreen
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CodeDeployToECS, Version: "1"}
+                  Configuration:
+                    ApplicationName: web
+                    DeploymentGroupName: web-bg
+                    TaskDefinitionTemplateArtifact: Src
+                    AppSpecTemplateArtifact: Src
+                  InputArtifacts: [{Name: Src}]
+    # file: appspec.yaml
+    version: 0.0
+    Resources:
+      - TargetService:
+          Type: AWS::ECS::Service
+          Properties:
+            TaskDefinition: <TASK_DEFINITION>
+            LoadBalancerInfo: {ContainerName: NAME, ContainerPort: 8080}
+    # file: taskdef.json
+    {"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx",
+     "portMappings": [{"containerPort": 8080}]}]}
+    """
+
+
+@rule(id="XF006", name="ecs-blue-green-files", category="reference", severity="error", kinds=KINDS, project=True,
+      summary="a CodeDeployToECS action whose appspec.yaml or taskdef.json is missing, or does not fit the other",
+      fix="add the files to the named artifacts; use <TASK_DEFINITION>, and a ContainerName and ContainerPort "
+          "of the task definition",
+      bad=_BG_EXAMPLE.replace("NAME", "api"), good=_BG_EXAMPLE.replace("NAME", "web"))
+def ecs_blue_green_files(ctx: ProjectContext) -> Iterator[Finding]:
+    """The ECS blue/green action (CodeDeployToECS) reads `TaskDefinitionTemplatePath`
+    (default `taskdef.json`) from `TaskDefinitionTemplateArtifact` and
+    `AppSpecTemplatePath` (default `appspec.yaml`) from `AppSpecTemplateArtifact`. It
+    registers the task definition, writes its ARN where the AppSpec says
+    `TaskDefinition: <TASK_DEFINITION>` (any other value is sent as written), and puts the
+    image of `Image1ArtifactName` where the task definition says `<IMAGE1_NAME>` (the
+    placeholder `Image1ContainerName` names). The AppSpec's `ContainerName` and
+    `ContainerPort` must be a container of that task definition and one of its container
+    ports, or the deployment fails when it shifts traffic. Files in an S3 or ECR artifact,
+    or made by a build in ways not read here, are not checked."""
+    for file in ctx.named(*KINDS):
+        for pipeline, _, action in actions(file):
+            if action["category"] != "Deploy" or action["provider"] != "CodeDeployToECS":
+                continue
+            config = action["config"]
+            found = {}
+            for what, art_key, path_key, default in (
+                    ("task definition", "TaskDefinitionTemplateArtifact", "TaskDefinitionTemplatePath", "taskdef.json"),
+                    ("AppSpec", "AppSpecTemplateArtifact", "AppSpecTemplatePath", "appspec.yaml")):
+                got = _template_file(ctx, file, pipeline, action, art_key, path_key, default)
+                if got is None:
+                    continue
+                source, artifact, rel, where, spec = got
+                at = (config.get(path_key) or config.get(art_key))[1]
+                if where is False:
+                    guess = ctx.suggest(rel) if source.build is None else None
+                    why = "the repository's source" if source.build is None else \
+                        f"the output of build {source.action['name']} ({patterns_text(source)})"
+                    yield ctx.report(file, at, f"the action {action['name']} reads its {what} '{rel}' from "
+                                               f"'{artifact}', {why}, which does not hold it{_hint(guess)}")
+                    continue
+                found[what] = (spec, at)
+            appspec, at = found.get("AppSpec", (None, None))
+            taskdef, tat = found.get("task definition", (None, None))
+            ecs = appspec.exports.get("ecs") if appspec is not None and appspec.kind == "appspec" else None
+            if ecs:
+                task = ecs.get("task_definition")
+                if task is not None and isinstance(task[0], str) and task[0].strip() != "<TASK_DEFINITION>":
+                    yield ctx.report(file, at, f"the AppSpec '{appspec.rel}' sets TaskDefinition to '{task[0]}'; "
+                                               "CodeDeployToECS puts the task definition it registers only where "
+                                               "it says <TASK_DEFINITION>", [(appspec, task[1], "TaskDefinition")])
+            containers = taskdef.exports.get("containers") if taskdef is not None and \
+                taskdef.kind == "task-definition" else None
+            if containers is None:
+                continue
+            if ecs:
+                name, port = ecs.get("container_name"), ecs.get("container_port")
+                cname = name[0] if name is not None and isinstance(name[0], str) else None
+                if cname is not None and cname not in containers:
+                    guess = did_you_mean(cname, containers)
+                    yield ctx.report(file, at, f"the AppSpec '{appspec.rel}' routes traffic to container '{cname}', "
+                                               f"which '{taskdef.rel}' does not define{_hint(guess)}",
+                                     [(appspec, name[1], "ContainerName"), (taskdef, None, "the task definition")])
+                elif cname is not None and port is not None and str(port[0]).isdigit() and \
+                        containers[cname]["ports"] and int(port[0]) not in containers[cname]["ports"]:
+                    ports = ", ".join(str(p) for p in containers[cname]["ports"])
+                    yield ctx.report(file, at, f"the AppSpec '{appspec.rel}' routes traffic to port {port[0]} of "
+                                               f"'{cname}', which maps only {ports} in '{taskdef.rel}'",
+                                     [(appspec, port[1], "ContainerPort"),
+                                      (taskdef, containers[cname]["pos"], "the container")])
+            placeholder = value_text(config.get("Image1ContainerName"))
+            if placeholder and not any((c.get("image") or "").strip() == f"<{placeholder}>"
+                                       for c in containers.values()):
+                yield ctx.report(file, config["Image1ContainerName"][1],
+                                 f"Image1ContainerName is {placeholder}, but no container of '{taskdef.rel}' has the "
+                                 f"image <{placeholder}>, so the image the action deploys is put nowhere",
+                                 [(taskdef, None, "the task definition")], fix=f"write \"image\": \"<{placeholder}>\"")

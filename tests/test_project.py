@@ -180,7 +180,7 @@ def test_exports_of_an_unparsed_or_foreign_file_are_none() -> None:
     assert ROOT.is_dir()
 
 
-GRAPHED = ["ecs-rolling", "cfn-deploy", "ec2-codedeploy", "ec2-codedeploy--XF004-script-not-packaged"]
+GRAPHED = ["ecs-rolling", "ecs-bluegreen", "cfn-deploy", "ec2-codedeploy", "ec2-codedeploy--XF004-script-not-packaged"]
 
 
 @pytest.mark.parametrize("name", GRAPHED)

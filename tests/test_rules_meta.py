@@ -17,7 +17,7 @@ CHECKED = [r for r in RULES if r.kinds and not r.project]  # project rules: test
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_metadata_is_complete(rule) -> None:
-    assert re.match(r"^(PL|BS|AS|CP|CF|CD|IAM|SEC|XF)\d{3}$", rule.id)
+    assert re.match(r"^(PL|BS|AS|CP|CF|CD|IAM|SEC|XF|TD)\d{3}$", rule.id)
     assert rule.category in CATEGORIES and rule.severity in SEVERITIES
     assert rule.summary and not rule.summary.endswith(".")
     assert len(rule.rationale) > 40, "the rationale says why"
