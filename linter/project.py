@@ -54,6 +54,7 @@ class ProjectContext:
         self._exists: dict[str, bool] = {}
         self.rule: Rule | None = None
         self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
+        self.anchors: dict[tuple[str, str, str], bool] = {}   # (file, pipeline, artifact): is it this repository?
 
     # -- files ---------------------------------------------------------------------------
     def named(self, *kinds: str) -> Iterator[ProjectFile]:
@@ -181,6 +182,9 @@ def build_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, action: dic
     source = source_of(ctx, file, pipeline, first) if first else None
     from_repo = source is not None and source.build is None
     spec = project.get("buildspec")
+    override = action["config"].get("BuildspecOverride")  # the action's own buildspec, where it names one
+    if override is not None:
+        spec, project = override, {**project, "inline": None}
     if project.get("inline") is not None:
         return Build(pid, project, None, None, project["inline"], from_repo)
     if spec is not None and not isinstance(spec[0], str):
@@ -213,7 +217,7 @@ def source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: 
     if action is None:
         return None
     if action["category"] == "Source" and action["provider"] in REPO_SOURCES:
-        return Source(action, name=artifact)
+        return Source(action, name=artifact) if anchored(ctx, file, pipeline, artifact) else None
     if action["category"] in ("Build", "Test") and action["provider"] == "CodeBuild":
         build = build_of(ctx, file, pipeline, action)
         if build is None or build.exports is None:
@@ -227,6 +231,52 @@ def source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: 
     return None
 
 
+def read_from(file: ProjectFile, pipeline: dict, artifact: str) -> list[str]:
+    """The paths the pipeline's actions read from a source artifact, from their configuration."""
+    out: list[str] = []
+    for stage in pipeline["stages"]:
+        for action in stage["actions"]:
+            config, provider = action["config"], action["provider"]
+            inputs = [i[0] for i in action["inputs"]]
+            first = inputs[0] if inputs else None
+            if provider == "CodeBuild":
+                primary = value_text(config.get("PrimarySource"))
+                if (primary if primary in inputs else first) != artifact:
+                    continue
+                found = find_project(file, action)
+                spec = config.get("BuildspecOverride") or (found[1].get("buildspec") if found else None)
+                if found and (config.get("BuildspecOverride") or found[1].get("inline") is None) and \
+                        (spec is None or isinstance(spec[0], str)):
+                    out.append(spec[0] if spec is not None and spec[0].strip() else "buildspec.yml")
+            elif provider == "CloudFormation":
+                for key in ("TemplatePath", "TemplateConfiguration"):
+                    text = value_text(config.get(key)) or ""
+                    if text.startswith(artifact + "::"):
+                        out.append(text.split("::", 1)[1])
+            elif provider == "CodeDeploy" and first == artifact:
+                out += ["appspec.yml", "appspec.yaml"]
+            elif provider == "ECS" and first == artifact:
+                out.append(value_text(config.get("FileName")) or "imagedefinitions.json")
+            elif provider == "CodeDeployToECS":
+                for art, path, default in (("TaskDefinitionTemplateArtifact", "TaskDefinitionTemplatePath", "taskdef.json"),
+                                           ("AppSpecTemplateArtifact", "AppSpecTemplatePath", "appspec.yaml")):
+                    if value_text(config.get(art)) == artifact:
+                        out.append(value_text(config.get(path)) or default)
+    return out
+
+
+def anchored(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> bool:
+    """Is a repository source action's artifact this repository? A template often deploys
+    another repository (an infrastructure repository's pipeline for an application's): it
+    is taken to be this one when a path the pipeline reads from it is here, or a near miss
+    of one is; when none is, its files are unknown, not missing."""
+    key = (file.rel, pipeline["id"], artifact)
+    if key not in ctx.anchors:
+        paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact)) if p]
+        ctx.anchors[key] = not paths or any(ctx.exists(p) for p in paths) or any(ctx.suggest(p) for p in paths)
+    return ctx.anchors[key]
+
+
 def actions(file: ProjectFile) -> Iterator[tuple[dict, dict, dict]]:
     """(pipeline, stage, action) of every pipeline of a file."""
     for pipeline in file.exports.get("pipelines") or ():
@@ -236,6 +286,15 @@ def actions(file: ProjectFile) -> Iterator[tuple[dict, dict, dict]]:
 
 
 # -- which files an artifact holds --------------------------------------------------------------
+
+def clean(path: str) -> str:
+    """A path or pattern as the build reads it: `./` and leading slashes dropped, normalised."""
+    path = path.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    path = posixpath.normpath(path.lstrip("/")) if path.strip("./") else "*"
+    return path
+
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
     out, i = [], 0
@@ -275,8 +334,7 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
     base_dir = ctx.normal(base[0]) if base is not None else None
     if base is not None and base_dir is None:
         return None, None
-    regexes = [glob_regex(posixpath.normpath(p.strip().lstrip("./")) if p.strip() not in (".", "./") else "*")
-               for p in patterns]
+    regexes = [glob_regex(clean(p)) for p in patterns]
     if block.get("discard"):
         if "/" in target:
             return False, "discard-paths flattens every file to the artifact's root"
@@ -294,14 +352,14 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
 
 def _written(source: Source) -> list[str]:
     exports = source.build.exports if source.build else None
-    return [posixpath.normpath(w["path"].lstrip("./")) for w in (exports or {}).get("writes", ())]
+    return [clean(w["path"]) for w in (exports or {}).get("writes", ())]
 
 
 def copied_from(source: Source, rel: str) -> str | None:
     """The repository file a build's command copies to `rel` (`cp a b`), or None."""
     for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
-        if w.get("from") and posixpath.normpath(w["path"].lstrip("./")) == rel:
-            return posixpath.normpath(w["from"].lstrip("./"))
+        if w.get("from") and clean(w["path"]) == rel:
+            return clean(w["from"])
     return None
 
 
@@ -331,7 +389,11 @@ def repository_root(paths: list[str], config_folder: str | None) -> str:
         common = os.path.commonpath(folders) if folders else os.getcwd()
     except ValueError:  # paths on several drives
         common = folders[0]
-    return work_tree(common) or config_folder or common
+    top = work_tree(common) or config_folder
+    if top:
+        return top
+    cwd = os.getcwd()  # no work tree and no configuration: where the run starts, when the paths are below it
+    return cwd if all(f == cwd or f.startswith(cwd.rstrip(os.sep) + os.sep) for f in folders) else common
 
 
 def walk_files(root: str, limit: int = 20000) -> list[str]:

@@ -128,6 +128,8 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
                        for a in reached.get(pid, []) if "ProjectName" in a["config"]]
             guess = ctx.suggest(rel)
+            if pid not in reached and guess is None:
+                continue  # no pipeline of this template runs it: its source may be another repository
             what = f"'{rel}'" if given else f"'{rel}' (the default, as Source.BuildSpec is not given)"
             yield ctx.report(file, where, f"project {pid} reads its buildspec from {what}, which is not in the "
                                           f"repository{_hint(guess)}", related,
@@ -143,10 +145,11 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
 def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
     """A CodeBuild action's output artifacts are filled from its buildspec's `artifacts`:
     with one output, the top-level block; with several, each output artifact's name must
-    equal a `secondary-artifacts` identifier (CodePipeline's CodeBuild action reference).
-    An output the buildspec does not produce fails the action at UPLOAD_ARTIFACTS, or
-    leaves the next action without its input. Only buildspecs in the repository or inline
-    are read."""
+    equal a `secondary-artifacts` identifier (CodePipeline's CodeBuild action reference),
+    or the build fails to upload it. A buildspec without an `artifacts` section puts
+    nothing in the output, so a later action that reads it has nothing to deploy (an
+    output no action reads is left alone). Only buildspecs in the repository or inline are
+    read; an action's `BuildspecOverride` is the buildspec it runs."""
     for file in ctx.named(*KINDS):
         for pipeline, _, action in actions(file):
             if action["provider"] != "CodeBuild" or not action["outputs"]:
@@ -157,10 +160,13 @@ def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
             spec = build.spec or file
             spec_name = f"'{build.spec_rel}'" if build.spec else "the inline buildspec"
             if build.exports.get("artifacts") is None:
-                name, where = action["outputs"][0]
-                yield ctx.report(file, where, f"the action {action['name']} outputs '{name}', but its buildspec "
-                                              f"{spec_name} has no artifacts section, so the artifact is never "
-                                              "uploaded", [(spec, None, "the buildspec")])
+                read = {i[0] for _, _, a in actions(file) if a is not action for i in a["inputs"]}
+                name, where = next(((n, w) for n, w in action["outputs"] if n in read), (None, None))
+                if name is None:
+                    continue  # an output nothing reads: uploaded empty, harmless
+                yield ctx.report(file, where, f"the action {action['name']} outputs '{name}', which a later action "
+                                              f"reads, but its buildspec {spec_name} has no artifacts section, so "
+                                              "nothing is put in it", [(spec, None, "the buildspec")])
                 continue
             if len(action["outputs"]) < 2:
                 continue
@@ -293,6 +299,30 @@ _CFN_EXAMPLE = """
     """
 
 
+def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict) -> Iterator[Finding]:  # noqa: ANN001
+    """TemplateConfiguration (`Artifact::path`) must be in its artifact too."""
+    item = action["config"].get("TemplateConfiguration")
+    ref = _artifact_path(value_text(item))
+    if ref is None or ref[0] not in [i[0] for i in action["inputs"]]:
+        return
+    rel = ctx.normal(ref[1])
+    source = source_of(ctx, file, pipeline, ref[0])
+    if rel is None or source is None:
+        return
+    found, why = holds(ctx, source, rel)
+    if found is not False:
+        return
+    if source.build is None:
+        guess = ctx.suggest(rel)
+        yield ctx.report(file, item[1], f"TemplateConfiguration names '{rel}' in '{ref[0]}', the repository's source, "
+                                        f"which has no such file{_hint(guess)}",
+                         fix=f"write '{ref[0]}::{guess}'" if guess else None)
+    elif source.block is not None:
+        yield ctx.report(file, item[1], f"TemplateConfiguration names '{rel}' in '{ref[0]}', but build "
+                                        f"{source.action['name']} does not put it there: {why} ({patterns_text(source)})",
+                         [(source.build.spec or file, source.block["pos"], "the buildspec's artifacts")])
+
+
 @rule(id="XF005", name="cloudformation-template-link", category="reference", severity="error", kinds=KINDS,
       project=True,
       summary="a CloudFormation deploy action's TemplatePath that is not in its artifact, or ParameterOverrides "
@@ -317,6 +347,7 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
             mode = value_text(config.get("ActionMode"))
             if mode not in _CFN_MODES:
                 continue
+            yield from _configuration_file(ctx, file, pipeline, action)
             path_item = config.get("TemplatePath")
             ref = _artifact_path(value_text(path_item))
             if ref is None:

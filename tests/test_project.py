@@ -213,3 +213,42 @@ def test_graph_command(tmp_path, capsys, monkeypatch) -> None:
     (tmp_path / "empty").mkdir()
     code, out, err = cli(["graph", str(tmp_path / "empty")], capsys)
     assert code == 0 and out == "" and "no pipeline" in err
+
+
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="no shared corpus")
+def test_the_corpus_out_of_its_repositories_gives_no_cross_file_finding() -> None:
+    """334 real files, each far from the repository it came from: what they link to is
+    unknown, never missing (pipelines of other repositories are recognised as such)."""
+    report = project_run(SHARED / "corpus", select=("XF", "PL005"))
+    assert report.files == 334 and report.findings == []
+
+
+def test_a_pipeline_of_another_repository_is_not_checked_against_this_one(tmp_path) -> None:
+    root = make_repo("ecs-rolling--XF001-wrong-path", tmp_path / "r")
+    (root / "ci" / "buildspec.yml").unlink()   # nothing the pipeline reads is here, nor a near miss
+    (root / "ci").rmdir()
+    assert project_run(root).findings == []
+
+
+def test_root_without_a_work_tree_is_the_current_folder(tmp_path, monkeypatch) -> None:
+    from linter.project import repository_root
+
+    (tmp_path / "infra").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert repository_root(["infra/pipeline.yaml"], None) == str(tmp_path)
+    assert repository_root(["infra/pipeline.yaml"], "/config/folder") == "/config/folder"
+    assert repository_root([str(tmp_path / "infra" / "x.yaml")], None) == str(tmp_path)
+
+
+def test_related_locations_in_json_and_text(tmp_path, capsys, monkeypatch) -> None:
+    from helpers import cli
+
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "r")
+    monkeypatch.chdir(root)
+    code, out, _ = cli(["check", "--select", "XF", "--format", "json", "--no-cache", "."], capsys)
+    found = json.loads(out)
+    findings = found if isinstance(found, list) else found["findings"]
+    assert findings[0]["related"] == [{"path": "ci/buildspec.yml", "line": 8, "column": 1,
+                                       "message": "the buildspec's artifacts"}]
+    code, out, _ = cli(["check", "--select", "XF", "--color", "always", "--no-cache", "."], capsys)
+    assert "see:" in out and "ci/buildspec.yml:8:1: the buildspec's artifacts" in out
