@@ -63,6 +63,30 @@ class ProjectContext:
             if f.named and (not kinds or f.kind in kinds):
                 yield f
 
+    def pipeline_files(self) -> list[ProjectFile]:
+        """Every file with pipelines the pass knows: the named ones and those `discover` read."""
+        return [self.files[rel] for rel in sorted(self.files) if self.files[rel].exports.get("pipelines")]
+
+    def discover(self, needle: bytes = b"CodeDeploy", limit: int = 2 * 1024 * 1024) -> None:
+        """Read the repository's other files that may hold a pipeline mentioning `needle` (a
+        run that names an AppSpec but not the template deploying it): their findings are
+        never reported, but what they say about the named files counts (AS501 defers)."""
+        from linter.engine import LINTABLE
+
+        for rel in self.paths():
+            if rel in self.files or not rel.lower().endswith(LINTABLE):
+                continue
+            full = os.path.join(self.root, rel)
+            try:
+                if os.path.getsize(full) > limit:
+                    continue
+                with open(full, "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            if needle in data and (b"Stages" in data or b"stages" in data):
+                self.file(rel)
+
     @staticmethod
     def normal(rel: str) -> str | None:
         """A path relative to the root, normalised; None when it leaves the root or is unknown."""

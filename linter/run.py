@@ -220,6 +220,9 @@ def _project_pass(report: Report, linter: Linter, settings: Settings, options: O
         return exports
 
     ctx = project.ProjectContext(root, files, load, project.walk_files)
+    if not any(f.exports.get("pipelines") for f in files) and any(
+            f.exports.get("platform") == "EC2/On-Premises" for f in files if f.kind == "appspec"):
+        ctx.discover()  # an AppSpec named alone (pre-commit): the pipeline that packages it says where its root is
 
     def internal(rule: Rule, exc: Exception) -> Finding | None:
         pl005 = linter.rules["PL005"]

@@ -505,7 +505,7 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
     only look beside the AppSpec): AS501's findings for that AppSpec are dropped. Files a
     build makes in ways not read here are not reported; only files the artifact rules
     cannot take, or repository files that are not there, are."""
-    for file in ctx.named(*KINDS):
+    for file in ctx.pipeline_files():  # the others too: an AppSpec named alone still defers AS501
         for pipeline, _, action in actions(file):
             if action["category"] != "Deploy" or action["provider"] != "CodeDeploy":
                 continue

@@ -252,3 +252,13 @@ def test_related_locations_in_json_and_text(tmp_path, capsys, monkeypatch) -> No
                                        "message": "the buildspec's artifacts"}]
     code, out, _ = cli(["check", "--select", "XF", "--color", "always", "--no-cache", "."], capsys)
     assert "see:" in out and "ci/buildspec.yml:8:1: the buildspec's artifacts" in out
+
+
+def test_an_appspec_named_alone_finds_the_pipeline_that_packages_it(tmp_path) -> None:
+    """Pre-commit on a changed AppSpec kept in codedeploy/: AS501 alone would look beside it;
+    the template that packages it says the revision root is the repository's, so AS501
+    defers, and XF004's findings (in the template, not named) are not reported."""
+    root = make_repo("ec2-codedeploy--XF004-script-missing", tmp_path / "r")
+    appspec = str(root / "codedeploy" / "appspec.yml")
+    assert [f.rule for f in project_run(root, [appspec], select=("AS501",)).findings] == ["AS501"]
+    assert project_run(root, [appspec]).findings == []
