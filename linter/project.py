@@ -55,6 +55,7 @@ class ProjectContext:
         self.rule: Rule | None = None
         self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
         self.anchors: dict[tuple[str, str, str], bool] = {}   # (file, pipeline, artifact): is it this repository?
+        self.sources: dict[tuple[str, str, str], Any] = {}    # (file, pipeline, artifact): its Source, once resolved
 
     # -- files ---------------------------------------------------------------------------
     def named(self, *kinds: str) -> Iterator[ProjectFile]:
@@ -237,6 +238,14 @@ def source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: 
     build's output (with the buildspec block that fills it), or None (unknown)."""
     if artifact is None:
         return None
+    key = (file.rel, pipeline["id"], artifact)
+    if key not in ctx.sources:
+        ctx.sources[key] = None  # while it is resolved: an artifact that leads back to itself is unknown
+        ctx.sources[key] = _source_of(ctx, file, pipeline, artifact)
+    return ctx.sources[key]
+
+
+def _source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> Source | None:
     action = producers(pipeline).get(artifact)
     if action is None:
         return None

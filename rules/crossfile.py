@@ -105,6 +105,15 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             build = build_of(ctx, file, pipeline, action)
             if build is None:
                 continue
+            override = action["config"].get("BuildspecOverride")
+            if override is not None:  # the action runs its own buildspec, not the project's
+                rel = ctx.normal(override[0]) if isinstance(override[0], str) else None
+                if build.from_repo and rel is not None and not ctx.exists(rel):
+                    guess = ctx.suggest(rel)
+                    yield ctx.report(file, override[1], f"the action {action['name']} runs the buildspec '{rel}' "
+                                                        f"(BuildspecOverride), which is not in the repository"
+                                                        f"{_hint(guess)}", fix=f"write '{guess}'" if guess else None)
+                continue
             if build.from_repo:
                 reached.setdefault(build.project_id, []).append(action)
             else:

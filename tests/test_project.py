@@ -262,3 +262,70 @@ def test_an_appspec_named_alone_finds_the_pipeline_that_packages_it(tmp_path) ->
     appspec = str(root / "codedeploy" / "appspec.yml")
     assert [f.rule for f in project_run(root, [appspec], select=("AS501",)).findings] == ["AS501"]
     assert project_run(root, [appspec]).findings == []
+
+
+def test_artifacts_that_lead_back_to_themselves_are_unknown(tmp_path) -> None:
+    root = tmp_path / "r"
+    write_example("""
+# file: template.yaml
+Resources:
+  B:
+    Type: AWS::CodeBuild::Project
+    Properties: {Source: {Type: CODEPIPELINE}}
+  P:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Stages:
+        - Name: S
+          Actions:
+            - Name: A
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: !Ref B}
+              InputArtifacts: [{Name: Y}]
+              OutputArtifacts: [{Name: X}]
+            - Name: C
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: !Ref B}
+              InputArtifacts: [{Name: X}]
+              OutputArtifacts: [{Name: Y}]
+            - Name: D
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: ECS, Version: "1"}
+              InputArtifacts: [{Name: X}]
+""", root)
+    assert project_run(root, select=("XF", "PL005")).findings == []
+
+
+def test_hostile_shapes_give_no_internal_error(tmp_path) -> None:
+    """Stages, actions, configuration and artifacts of every wrong shape."""
+    root = tmp_path / "r"
+    write_example("""
+# file: template.yaml
+Resources:
+  B: {Type: AWS::CodeBuild::Project, Properties: {Source: {Type: CODEPIPELINE, BuildSpec: [a]}, Name: [x]}}
+  P:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Stages:
+        - Name: [1]
+          Actions:
+            - {Name: A, ActionTypeId: {Category: Build, Provider: CodeBuild}, Configuration: [1],
+               InputArtifacts: {Name: Y}, OutputArtifacts: [[1], {Name: {Ref: X}}]}
+            - {Name: B, ActionTypeId: {Category: Deploy, Provider: ECS}, Configuration: {FileName: {"Fn::Sub": "${A}"}},
+               InputArtifacts: [{Name: Y}]}
+            - {Name: C, ActionTypeId: {Category: Deploy, Provider: CloudFormation},
+               Configuration: {ActionMode: CREATE_UPDATE, TemplatePath: "::", ParameterOverrides: "{bad"},
+               InputArtifacts: [{Name: Y}]}
+            - {Name: D, ActionTypeId: {Category: Deploy, Provider: CodeDeployToECS},
+               Configuration: {TaskDefinitionTemplateArtifact: Y, AppSpecTemplatePath: ../../etc/passwd}}
+        - "not a stage"
+# file: appspec.yml
+version: 0.0
+os: linux
+hooks: [1, 2]
+# file: buildspec.yml
+version: 0.2
+artifacts: {files: {a: b}, base-directory: [x], secondary-artifacts: [1]}
+phases: {build: {commands: [{a: b}, "echo > ", "cp", "tee"]}}
+""", root)
+    report = project_run(root, select=("XF", "PL005"))
+    assert [f for f in report.findings if f.rule == "PL005"] == []
