@@ -1206,8 +1206,9 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     for standard input; templated paths are skipped. When none of the files it names is
     there (and none is a near miss of a file that is), the revision is assembled elsewhere,
     by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
-    nothing is checked. (The repository view will find the revision root from the
-    buildspec that packages it.)"""
+    nothing is checked. Where the project pass finds the revision root (a pipeline that
+    packages this AppSpec through a buildspec's artifacts: XF004), XF004 checks the scripts
+    there and this rule's findings for the AppSpec are dropped."""
     if platform(ctx.root) != EC2 or ctx.doc.folder is None:
         return
     paths: list[Node] = []
