@@ -180,8 +180,10 @@ def value_text(item: list[Any] | None) -> str | None:
     return item[0]
 
 
-def find_project(file: ProjectFile, action: dict) -> tuple[str, dict] | None:
-    """The CodeBuild project (in the same template) a build action runs."""
+def find_project(file: ProjectFile, action: dict, ctx: ProjectContext | None = None) -> tuple[str, dict] | None:
+    """The CodeBuild project a build action runs: in the same template (by Ref or by its
+    Name); for a pipeline JSON declaration, the one project of that Name among the
+    templates the run names."""
     item = action["config"].get("ProjectName")
     projects = file.exports.get("projects") or {}
     if item is None:
@@ -189,15 +191,20 @@ def find_project(file: ProjectFile, action: dict) -> tuple[str, dict] | None:
     value = item[0]
     if isinstance(value, dict) and "ref" in value and value["ref"] in projects:
         return value["ref"], projects[value["ref"]]
-    if isinstance(value, str):
-        for pid, project in sorted(projects.items()):
-            if value_text(project.get("name")) == value:
-                return pid, project
+    if not isinstance(value, str):
+        return None
+    for pid, project in sorted(projects.items()):
+        if value_text(project.get("name")) == value:
+            return pid, project
+    if file.kind == "pipeline" and ctx is not None:
+        found = [(pid, p) for t in ctx.named("cloudformation") for pid, p in sorted((t.exports.get("projects") or {})
+                 .items()) if value_text(p.get("name")) == value]
+        return found[0] if len(found) == 1 else None
     return None
 
 
 def build_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, action: dict) -> Build | None:
-    found = find_project(file, action)
+    found = find_project(file, action, ctx)
     if found is None:
         return None
     pid, project = found
@@ -264,7 +271,7 @@ def _source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact:
     return None
 
 
-def read_from(file: ProjectFile, pipeline: dict, artifact: str) -> list[str]:
+def read_from(file: ProjectFile, pipeline: dict, artifact: str, ctx: ProjectContext | None = None) -> list[str]:
     """The paths the pipeline's actions read from a source artifact, from their configuration."""
     out: list[str] = []
     for stage in pipeline["stages"]:
@@ -276,7 +283,7 @@ def read_from(file: ProjectFile, pipeline: dict, artifact: str) -> list[str]:
                 primary = value_text(config.get("PrimarySource"))
                 if (primary if primary in inputs else first) != artifact:
                     continue
-                found = find_project(file, action)
+                found = find_project(file, action, ctx)
                 spec = config.get("BuildspecOverride") or (found[1].get("buildspec") if found else None)
                 if found and (config.get("BuildspecOverride") or found[1].get("inline") is None) and \
                         (spec is None or isinstance(spec[0], str)):
@@ -305,7 +312,7 @@ def anchored(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: s
     of one is; when none is, its files are unknown, not missing."""
     key = (file.rel, pipeline["id"], artifact)
     if key not in ctx.anchors:
-        paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact)) if p]
+        paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact, ctx)) if p]
         ctx.anchors[key] = not paths or any(ctx.exists(p) for p in paths) or any(ctx.suggest(p) for p in paths)
     return ctx.anchors[key]
 

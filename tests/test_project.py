@@ -329,3 +329,18 @@ phases: {build: {commands: [{a: b}, "echo > ", "cp", "tee"]}}
 """, root)
     report = project_run(root, select=("XF", "PL005"))
     assert [f for f in report.findings if f.rule == "PL005"] == []
+
+
+def test_graph_labels_are_escaped() -> None:
+    from linter.graph import Graph, dot, mermaid
+
+    g = Graph('t "x"', stages=[('Say "hi" <b>', [("p0s0a0", 'A "b"\nCodeBuild', ["XF001"])])],
+              artifacts={'Out"put': "p0r0"}, files={'a"b.yml': ("p0f0", [])},
+              edges=[("p0s0a0", "p0r0", "solid"), ("p0f0", "p0s0a0", "dotted")])
+    text = mermaid([g])
+    assert 'subgraph p0s0["Say #quot;hi#quot; &lt;b&gt;"]' in text
+    assert 'p0s0a0["A #quot;b#quot;<br/>CodeBuild<br/>⚠ XF001"]' in text and 'p0r0(["Out#quot;put"])' in text
+    assert "p0f0 -.-> p0s0a0" in text and "class p0s0a0 finding" in text
+    text = dot([g])
+    assert 'label="Say \\"hi\\" <b>";' in text and 'p0s0a0 [shape=box, label="A \\"b\\"\\nCodeBuild\\n⚠ XF001", color=red' in text
+    assert "p0f0 -> p0s0a0 [style=dotted];" in text
