@@ -8,7 +8,12 @@ builds a `ProjectContext` over them and runs the cross-file (XF) rules, whose fi
 in the file that names the other, with the other as a `Related` location.
 
 The repository root is the top of the git work tree holding the run's paths, else the
-configuration file's folder, else the common folder of the paths. Files the run does not
+configuration file's folder, else the current folder (when the paths are below it), else
+the common folder of the paths. A repository source action's artifact is the folder,
+from the pipeline's file up to the root, where the paths the pipeline reads from it are
+(the root in a plain repository; a sample's folder in a repository of samples); when
+none of them is anywhere, nor a near miss of one, the artifact is another repository's,
+and its files are unknown. Files the run does not
 name are read only when a rule asks for one by path (`ctx.exports_at`): their exports come
 from the cache, or from parsing them (no checks run, no findings kept). Findings are
 reported only for the files the run named.
@@ -54,7 +59,7 @@ class ProjectContext:
         self._exists: dict[str, bool] = {}
         self.rule: Rule | None = None
         self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
-        self.anchors: dict[tuple[str, str, str], bool] = {}   # (file, pipeline, artifact): is it this repository?
+        self.anchors: dict[tuple[str, str, str], str | None] = {}  # (file, pipeline, artifact): its folder here
         self.sources: dict[tuple[str, str, str], Any] = {}    # (file, pipeline, artifact): its Source, once resolved
 
     # -- files ---------------------------------------------------------------------------
@@ -122,8 +127,13 @@ class ProjectContext:
             self._paths = self._walk(self.root) if self._walk else []
         return self._paths
 
-    def suggest(self, rel: str) -> str | None:
-        paths = self.paths()
+    def suggestions(self, base: str) -> list[str]:
+        """The repository's files below `base`, relative to it."""
+        return [p[len(base) + 1:] for p in self.paths() if p.startswith(base + "/")] if base else self.paths()
+
+    def suggest(self, rel: str, base: str = "") -> str | None:
+        """The path `rel` (relative to `base`, a folder of the repository) most likely meant."""
+        paths = self.suggestions(base)
         guess = did_you_mean(rel, paths, cutoff=0.8)
         if guess is None:  # the same name in another folder
             same = [p for p in paths if posixpath.basename(p) == posixpath.basename(rel)]
@@ -162,6 +172,7 @@ class Build:
     spec: ProjectFile | None     # its file, when it is in the repository
     exports: dict | None         # the buildspec's exports (inline or from the file); None: unknown
     from_repo: bool              # the primary source is the repository
+    base: str = ""               # then: the repository folder that is the source's root ("" the root)
 
 
 @dataclass
@@ -172,6 +183,11 @@ class Source:
     build: Build | None = None
     block: dict | None = None    # the buildspec's artifacts block for this output (None: none)
     name: str = ""
+    base: str = ""               # the repository: the folder that is its root ("" the repository's root)
+
+
+def join(base: str, rel: str) -> str:
+    return posixpath.join(base, rel) if base else rel
 
 
 def value_text(item: list[Any] | None) -> str | None:
@@ -213,21 +229,23 @@ def build_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, action: dic
     first = primary if primary in inputs else (inputs[0] if inputs else None)
     source = source_of(ctx, file, pipeline, first) if first else None
     from_repo = source is not None and source.build is None
+    base = source.base if from_repo else ""
     spec = project.get("buildspec")
     override = action["config"].get("BuildspecOverride")  # the action's own buildspec, where it names one
     if override is not None:
         spec, project = override, {**project, "inline": None}
     if project.get("inline") is not None:
-        return Build(pid, project, None, None, project["inline"], from_repo)
+        return Build(pid, project, None, None, project["inline"], from_repo, base)
     if spec is not None and not isinstance(spec[0], str):
-        return Build(pid, project, None, None, None, from_repo)
+        return Build(pid, project, None, None, None, from_repo, base)
     text = spec[0] if spec is not None and spec[0].strip() else "buildspec.yml"
     rel = ctx.normal(text) if not text.startswith("arn:") else None
     if rel is None or not from_repo:
-        return Build(pid, project, rel, None, None, from_repo)
+        return Build(pid, project, rel, None, None, from_repo, base)
+    rel = join(base, rel)
     spec_file = ctx.file(rel)
     exports = spec_file.exports if spec_file is not None and spec_file.kind == "buildspec" else None
-    return Build(pid, project, rel, spec_file, exports, from_repo)
+    return Build(pid, project, rel, spec_file, exports, from_repo, base)
 
 
 def producers(pipeline: dict) -> dict[str, dict]:
@@ -257,7 +275,8 @@ def _source_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact:
     if action is None:
         return None
     if action["category"] == "Source" and action["provider"] in REPO_SOURCES:
-        return Source(action, name=artifact) if anchored(ctx, file, pipeline, artifact) else None
+        base = source_root(ctx, file, pipeline, artifact)
+        return Source(action, name=artifact, base=base) if base is not None else None
     if action["category"] in ("Build", "Test") and action["provider"] == "CodeBuild":
         build = build_of(ctx, file, pipeline, action)
         if build is None or build.exports is None:
@@ -305,15 +324,31 @@ def read_from(file: ProjectFile, pipeline: dict, artifact: str, ctx: ProjectCont
     return out
 
 
-def anchored(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> bool:
-    """Is a repository source action's artifact this repository? A template often deploys
-    another repository (an infrastructure repository's pipeline for an application's): it
-    is taken to be this one when a path the pipeline reads from it is here, or a near miss
-    of one is; when none is, its files are unknown, not missing."""
+def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> str | None:
+    """Which folder of this repository a repository source action's artifact is: "" (the
+    root) or a folder between the pipeline's file and the root (a repository of samples),
+    the nearest where a path the pipeline reads from it is, else the nearest with a near
+    miss of one. None when there is none: a template often deploys another repository (an
+    infrastructure repository's pipeline for an application's), whose files are unknown
+    here, not missing."""
     key = (file.rel, pipeline["id"], artifact)
     if key not in ctx.anchors:
         paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact, ctx)) if p]
-        ctx.anchors[key] = not paths or any(ctx.exists(p) for p in paths) or any(ctx.suggest(p) for p in paths)
+        folders, folder = [], posixpath.dirname(file.rel)
+        while folder:
+            folders.append(folder)
+            folder = posixpath.dirname(folder)
+        folders.append("")
+        found = None if paths else ""
+        for folder in folders if paths else ():
+            if any(ctx.exists(join(folder, p)) for p in paths):
+                found = folder
+                break
+        for folder in folders if paths and found is None else ():
+            if any(did_you_mean(p, ctx.suggestions(folder), cutoff=0.8) for p in paths):
+                found = folder
+                break
+        ctx.anchors[key] = found
     return ctx.anchors[key]
 
 
@@ -361,7 +396,8 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
     """Does the artifact hold `target` at its root-relative path? (True, the repository
     path it comes from) / (False, why) / (None, None) when that cannot be known."""
     if source.build is None:  # the repository itself
-        return ctx.exists(target), target
+        full = join(source.base, target)
+        return ctx.exists(full), full
     block = source.block
     if block is None:
         return False, "the buildspec has no artifacts for it"
@@ -375,31 +411,35 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
     if base is not None and base_dir is None:
         return None, None
     regexes = [glob_regex(clean(p)) for p in patterns]
+    top = join(source.build.base, base_dir if base_dir not in (None, ".") else "")
+    top = top.rstrip("/")
     if block.get("discard"):
         if "/" in target:
             return False, "discard-paths flattens every file to the artifact's root"
         candidates = [p for p in _written(source) + (ctx.paths() if source.build.from_repo else [])
                       if posixpath.basename(p) == target]
         for c in candidates:
-            inner = c if base_dir in (None, ".") else (c[len(base_dir) + 1:] if c.startswith(base_dir + "/") else None)
+            inner = c if not top else (c[len(top) + 1:] if c.startswith(top + "/") else None)
             if inner is not None and any(r.match(inner) for r in regexes):
                 return True, c
         return (None, None) if not candidates else (False, "no files pattern takes it")
     if not any(r.match(target) for r in regexes):
         return False, "no files pattern takes it"
-    return True, target if base_dir in (None, ".") else posixpath.join(base_dir, target)
+    return True, join(top, target)
 
 
 def _written(source: Source) -> list[str]:
     exports = source.build.exports if source.build else None
-    return [clean(w["path"]) for w in (exports or {}).get("writes", ())]
+    base = source.build.base if source.build else ""
+    return [join(base, clean(w["path"])) for w in (exports or {}).get("writes", ())]
 
 
 def copied_from(source: Source, rel: str) -> str | None:
     """The repository file a build's command copies to `rel` (`cp a b`), or None."""
+    base = source.build.base if source.build else ""
     for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
-        if w.get("from") and clean(w["path"]) == rel:
-            return clean(w["from"])
+        if w.get("from") and join(base, clean(w["path"])) == rel:
+            return join(base, clean(w["from"]))
     return None
 
 

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Iterator
 
-from linter.project import (ProjectContext, actions, build_of, copied_from, holds, made, patterns_text, source_of,
+from linter.project import (ProjectContext, actions, build_of, copied_from, holds, join, made, patterns_text, source_of,
                             template_configuration, value_text)
 from linter.rule import Finding, rule
 from linter.suggest import did_you_mean
@@ -98,6 +98,7 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
     for file in ctx.named("cloudformation"):
         projects = file.exports.get("projects") or {}
         reached: dict[str, list] = {}
+        bases: dict[str, str] = {}
         not_repo: set[str] = set()
         for pipeline, _, action in actions(file):
             if action["provider"] != "CodeBuild":
@@ -108,14 +109,15 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             override = action["config"].get("BuildspecOverride")
             if override is not None:  # the action runs its own buildspec, not the project's
                 rel = ctx.normal(override[0]) if isinstance(override[0], str) else None
-                if build.from_repo and rel is not None and not ctx.exists(rel):
-                    guess = ctx.suggest(rel)
+                if build.from_repo and rel is not None and not ctx.exists(join(build.base, rel)):
+                    guess = ctx.suggest(rel, build.base)
                     yield ctx.report(file, override[1], f"the action {action['name']} runs the buildspec '{rel}' "
                                                         f"(BuildspecOverride), which is not in the repository"
                                                         f"{_hint(guess)}", fix=f"write '{guess}'" if guess else None)
                 continue
             if build.from_repo:
                 reached.setdefault(build.project_id, []).append(action)
+                bases.setdefault(build.project_id, build.base)
             else:
                 not_repo.add(build.project_id)
         for pid, project in sorted(projects.items()):
@@ -130,13 +132,14 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
                 continue
             text = spec[0] if spec is not None and spec[0].strip() else "buildspec.yml"
             rel = ctx.normal(text) if not text.startswith("arn:") else None
-            if rel is None or ctx.exists(rel):
+            base = bases.get(pid, "")
+            if rel is None or ctx.exists(join(base, rel)):
                 continue
             given = spec is not None and spec[0].strip()
             where = spec[1] if given else project["pos"]
             related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
                        for a in reached.get(pid, []) if "ProjectName" in a["config"]]
-            guess = ctx.suggest(rel)
+            guess = ctx.suggest(rel, base)
             if pid not in reached and guess is None:
                 continue  # no pipeline of this template runs it: its source may be another repository
             what = f"'{rel}'" if given else f"'{rel}' (the default, as Source.BuildSpec is not given)"
@@ -226,7 +229,7 @@ def missing_image_definitions(ctx: ProjectContext) -> Iterator[Finding]:
                 if found is False:
                     yield ctx.report(file, where, f"the action {action['name']} reads '{target}' from '{artifact}', "
                                                   f"the repository's source, which has no such file"
-                                                  f"{_hint(ctx.suggest(target))}")
+                                                  f"{_hint(ctx.suggest(target, source.base))}")
                 continue
             spec = source.build.spec or file
             if found is False and source.block is not None:
@@ -322,7 +325,7 @@ def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict)
     if found is not False:
         return
     if source.build is None:
-        guess = ctx.suggest(rel)
+        guess = ctx.suggest(rel, source.base)
         yield ctx.report(file, item[1], f"TemplateConfiguration names '{rel}' in '{ref[0]}', the repository's source, "
                                         f"which has no such file{_hint(guess)}",
                          fix=f"write '{ref[0]}::{guess}'" if guess else None)
@@ -367,10 +370,10 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
             if rel is None or source is None or artifact not in [i[0] for i in action["inputs"]]:
                 continue
             found, why = holds(ctx, source, rel)
-            origin = rel if source.build is None else why if found else None
+            origin = why if found else None
             if found is False:
                 if source.build is None:
-                    guess = ctx.suggest(rel)
+                    guess = ctx.suggest(rel, source.base)
                     yield ctx.report(file, path_item[1], f"TemplatePath names '{rel}' in '{artifact}', the "
                                                          f"repository's source, which has no such file{_hint(guess)}",
                                      fix=f"write '{artifact}::{guess}'" if guess else None)
@@ -405,7 +408,9 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
                 if conf is None or source_of(ctx, file, pipeline, conf[0]) is None or \
                         source_of(ctx, file, pipeline, conf[0]).build is not None:
                     continue  # a configuration file that cannot be read here may give them
-                params = template_configuration(ctx, ctx.normal(conf[1]) or "")
+                conf_rel = ctx.normal(conf[1])
+                params = template_configuration(ctx, join(source_of(ctx, file, pipeline, conf[0]).base, conf_rel)) \
+                    if conf_rel else None
                 if params is None:
                     continue
                 given = {**params, **given}
@@ -540,7 +545,7 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                     continue
                 held, why = holds(ctx, source, rel)
                 if held is False and source.build is None:
-                    guess = ctx.suggest(rel)
+                    guess = ctx.suggest(rel, source.base)
                     yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which is not in the "
                                                f"repository{_hint(guess)}", [(appspec, pos, "the hook script")])
                 elif held is False:
@@ -727,7 +732,7 @@ def ecs_blue_green_files(ctx: ProjectContext) -> Iterator[Finding]:
                 source, artifact, rel, where, spec = got
                 at = (config.get(path_key) or config.get(art_key))[1]
                 if where is False:
-                    guess = ctx.suggest(rel) if source.build is None else None
+                    guess = ctx.suggest(rel, source.base) if source.build is None else None
                     why = "the repository's source" if source.build is None else \
                         f"the output of build {source.action['name']} ({patterns_text(source)})"
                     yield ctx.report(file, at, f"the action {action['name']} reads its {what} '{rel}' from "

@@ -344,3 +344,19 @@ def test_graph_labels_are_escaped() -> None:
     text = dot([g])
     assert 'label="Say \\"hi\\" <b>";' in text and 'p0s0a0 [shape=box, label="A \\"b\\"\\nCodeBuild\\n⚠ XF001", color=red' in text
     assert "p0f0 -> p0s0a0 [style=dotted];" in text
+
+
+def test_a_sample_in_a_folder_of_a_larger_repository_is_its_own_source_root(tmp_path) -> None:
+    """A repository of samples: each pipeline's source is the folder where the paths it
+    reads are, not the git root."""
+    root = make_repo("ecs-rolling--XF001-wrong-path", tmp_path / "top" / "samples" / "web")
+    (root / ".git").rmdir()
+    (tmp_path / "top" / ".git").mkdir()
+    (tmp_path / "top" / "buildspec.yml").write_text("version: 0.2\nphases: {build: {commands: [make]}}\n")
+    lines = lines_of(project_run(tmp_path / "top"), tmp_path / "top")
+    assert lines[0].startswith("samples/web/pipeline.yaml:14:20 XF001 error project Build reads its buildspec from "
+                               "'ci/buildspec.yaml', which is not in the repository; did you mean 'ci/buildspec.yml'?")
+    correct = make_repo("ecs-rolling", tmp_path / "top2" / "samples" / "web")
+    (correct / ".git").rmdir()
+    (tmp_path / "top2" / ".git").mkdir()
+    assert project_run(tmp_path / "top2").findings == []
