@@ -506,6 +506,83 @@ def walk_files(root: str, limit: int = 20000) -> list[str]:
     return found
 
 
+def project_pass(report: Any, linter: Any, settings: Any, cache: Any,
+                 named: list[tuple[str, str, dict]]) -> None:
+    """Run the cross-file rules after the per-file pass of `linter.run.run`: `named` holds
+    (display name, path on disk, exports) of each parsed file the run named. Their
+    findings join `report` (suppressions and severity overrides applied); the per-file
+    findings they replace (ctx.defer) leave it."""
+    from linter.masking import redact_tokens
+    from linter.run import NotRegular, read_regular
+    from linter.suppress import apply_suppressions
+
+    rules = [r for r in linter.rules.values() if r.project and r.check is not None]
+    if not any(linter.enabled(r, display) for r in rules for display, _, _ in named):
+        return
+    root = repository_root([target for _, target, _ in named], settings.root)
+    files = []
+    for display, target, exports in named:
+        rel = os.path.relpath(os.path.abspath(target), root).replace(os.sep, "/")
+        if not rel.startswith("../"):
+            files.append(ProjectFile(display, rel, exports, True))
+
+    def load(full: str, display: str) -> dict | None:
+        """Another file's exports: from the cache (a full entry, or one of exports alone),
+        else parsed now (no checks run) and cached."""
+        try:
+            data = read_regular(full)
+        except (NotRegular, OSError):
+            return None
+        key = None
+        if cache is not None:
+            key = cache.key(display, data, False)
+            for k in (key, exports_key(key)):
+                entry = cache.get(k)
+                if entry is not None and isinstance(entry.get("exports"), dict):
+                    return entry["exports"]
+        exports = linter.exports_of(display, data, os.path.dirname(full))
+        if cache is not None and key is not None and exports is not None:
+            cache.put(exports_key(key), {"exports": exports})
+        return exports
+
+    ctx = ProjectContext(root, files, load, walk_files)
+    if not any(f.exports.get("pipelines") for f in files) and any(
+            f.exports.get("platform") == "EC2/On-Premises" for f in files if f.kind == "appspec"):
+        ctx.discover()  # an AppSpec named alone (pre-commit): the pipeline that packages it says where its root is
+
+    def internal(rule: Rule, exc: Exception) -> Finding | None:
+        pl005 = linter.rules["PL005"]
+        first = next(iter(ctx.named()), None)
+        if first is None:
+            return None
+        return Finding(first.display, 1, 1, 1, 1, pl005.id, pl005.name, pl005.category, pl005.severity,
+                       redact_tokens(f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc}; "
+                                     "the other rules ran; please report it"), pl005.fix)
+
+    found = run_project(rules, ctx, linter.enabled, internal)
+    if ctx.deferred:
+        report.findings = [f for f in report.findings if (f.path, f.rule) not in ctx.deferred]
+    by_file: dict[str, list[Finding]] = {}
+    for f in found:
+        f.message = redact_tokens(f.message)  # values quoted from other files: never a secret
+        by_file.setdefault(f.path, []).append(f)
+    for path, findings in sorted(by_file.items()):
+        kept = apply_suppressions(path, report.sources.get(path, ""), findings, linter.rules, None,
+                                  lambda r: linter.enabled(r, path))
+        for f in kept:
+            override = settings.severity.get(f.rule) or settings.severity.get(f.name)
+            if override:
+                f.severity = override
+        report.findings += kept
+
+
+def exports_key(key: str) -> str:
+    """The cache key of a file's exports alone (read for the project pass, never linted)."""
+    import hashlib
+
+    return hashlib.sha256(f"{key}\0exports".encode()).hexdigest()
+
+
 def run_project(rules: list[Rule], ctx: ProjectContext, enabled: Callable[[Rule, str], bool],
                 internal: Callable[[Rule, Exception], Finding | None]) -> list[Finding]:
     out: list[Finding] = []

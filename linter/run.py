@@ -167,7 +167,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
     else:
         fresh = (process(linter, options, cache if use_cache else None, t) for t in todo)
     index = 0
-    linted: list[tuple[Task, FileResult]] = []
+    linted: list[tuple[Task, FileResult]] = []   # parsed files of ours, on disk
     for task in tasks:
         if isinstance(task, str):
             report.problems.append(task)
@@ -178,82 +178,14 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
             linted.append((task, outcome.result))
             report.exports[task.display] = outcome.result.exports
         index += 1
-    if linted:
-        _project_pass(report, linter, settings, options, cache if use_cache else None, linted)
+    if linted:  # the repository view: cross-file rules over what the files export
+        from linter.project import project_pass
+
+        project_pass(report, linter, settings, cache if use_cache else None,
+                     [(t.display, t.target, r.exports) for t, r in linted])
     report.findings.sort(key=Finding.sort_key)
     report.rules = linter.rules
     return report
-
-
-def _project_pass(report: Report, linter: Linter, settings: Settings, options: Options, cache: Cache | None,
-                  linted: list[tuple[Task, FileResult]]) -> None:
-    """The cross-file (XF) rules over what the files export (linter/project.py); their
-    findings join the report for the files the run named."""
-    rules = [r for r in linter.rules.values() if r.project and r.check is not None]
-    if not any(linter.enabled(r, t.display) for r in rules for t, _ in linted):
-        return
-    from linter import project
-    from linter.suppress import apply_suppressions
-
-    root = project.repository_root([t.target for t, _ in linted], settings.root)
-    files = []
-    for task, result in linted:
-        rel = os.path.relpath(os.path.abspath(task.target), root).replace(os.sep, "/")
-        if not rel.startswith("../"):
-            files.append(project.ProjectFile(task.display, rel, result.exports, True))
-
-    def load(full: str, display: str) -> dict | None:
-        try:
-            data = read_regular(full)
-        except (NotRegular, OSError):
-            return None
-        key = None
-        if cache is not None:
-            key = cache.key(display, data, False)
-            for k in (key, _exports_key(key)):
-                entry = cache.get(k)
-                if entry is not None and isinstance(entry.get("exports"), dict):
-                    return entry["exports"]
-        exports = linter.exports_of(display, data, os.path.dirname(full))
-        if cache is not None and key is not None and exports is not None:
-            cache.put(_exports_key(key), {"exports": exports})
-        return exports
-
-    ctx = project.ProjectContext(root, files, load, project.walk_files)
-    if not any(f.exports.get("pipelines") for f in files) and any(
-            f.exports.get("platform") == "EC2/On-Premises" for f in files if f.kind == "appspec"):
-        ctx.discover()  # an AppSpec named alone (pre-commit): the pipeline that packages it says where its root is
-
-    def internal(rule: Rule, exc: Exception) -> Finding | None:
-        pl005 = linter.rules["PL005"]
-        first = next(iter(ctx.named()), None)
-        if first is None:
-            return None
-        return Finding(first.display, 1, 1, 1, 1, pl005.id, pl005.name, pl005.category, pl005.severity,
-                       f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc}; the other "
-                       "rules ran; please report it", pl005.fix)
-
-    found = project.run_project(rules, ctx, linter.enabled, internal)
-    if ctx.deferred:
-        report.findings = [f for f in report.findings if (f.path, f.rule) not in ctx.deferred]
-    by_file: dict[str, list[Finding]] = {}
-    for f in found:
-        by_file.setdefault(f.path, []).append(f)
-    for path, findings in sorted(by_file.items()):
-        kept = apply_suppressions(path, report.sources.get(path, ""), findings, linter.rules, None,
-                                  lambda r: linter.enabled(r, path))
-        for f in kept:
-            override = settings.severity.get(f.rule) or settings.severity.get(f.name)
-            if override:
-                f.severity = override
-        report.findings += kept
-
-
-def _exports_key(key: str) -> str:
-    """The cache key of a file's exports alone (read for the project pass, never linted)."""
-    import hashlib
-
-    return hashlib.sha256(f"{key}\0exports".encode()).hexdigest()
 
 
 def _merge(report: Report, outcome: Outcome, linter: Linter) -> None:
