@@ -21,7 +21,7 @@ import os
 from dataclasses import asdict, fields
 from typing import Any
 
-from linter.rule import Edit, Finding
+from linter.rule import Edit, Finding, Related
 
 FOLDER = ".pipelint_cache"
 FORMAT = "v1"
@@ -132,4 +132,5 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     values = {k: data[k] for k in _FINDING_FIELDS if k in data}
     values["edits"] = tuple(Edit(*e) for e in data.get("edits", ()))
     values["covers"] = tuple(data.get("covers", ()))
+    values["related"] = tuple(Related(**r) for r in data.get("related", ()))
     return Finding(**values)

@@ -346,3 +346,30 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+@app.command("graph")
+def graph_command(
+    path: str = typer.Argument(".", help="The repository (or a folder or file of it) to draw."),
+    format: str = typer.Option("mermaid", "--format", "-f", help="mermaid (Markdown, rendered by GitHub) or dot (Graphviz)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: searched upward)."),
+) -> None:
+    """Draw each pipeline: stages, actions, artifacts, the files each action reads, and findings."""
+    if format not in ("mermaid", "dot"):
+        raise _fail(f"unknown format '{format}': use mermaid or dot")
+    if not os.path.lexists(path):
+        raise _fail(f"{path}: no such file or folder")
+    try:
+        settings, _ = settings_for(config_path=config)
+    except (ConfigError, RegistryError) as exc:
+        raise _fail(str(exc)) from None
+    from linter import graph, project
+    from linter.engine import Linter
+
+    linter = Linter(settings)
+    report = run(Options(paths=[path]), settings, linter, cache=cache_for(settings, linter))
+    items = graph.graphs(report, project.repository_root([path], settings.root))
+    if not items:
+        typer.echo(f"pipelint: no pipeline in {printable(path)}", err=True)
+        raise typer.Exit(0)
+    typer.echo(graph.mermaid(items) if format == "mermaid" else graph.dot(items), nl=False)

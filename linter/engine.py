@@ -59,6 +59,7 @@ class FileResult:
     masks: list[tuple[int, int]] = field(default_factory=list)  # character spans holding secrets
     bom: bool = False
     volatile: bool = False   # depends on more than the file's bytes (other files, time): never cached
+    exports: dict | None = None  # what the file offers other files (the packs' EXPORTS), for the project pass
 
     def masked_text(self) -> str | None:
         return mask_text(self.text, self.masks) if self.text is not None else None
@@ -211,7 +212,7 @@ class Linter:
                 rule = self.rules["PL004"]
                 return self._finish(path, [Context(doc, rule).report(
                     None, "pipelint does not recognise this file as a buildspec, appspec, "
-                    "pipeline, template or policy; nothing was checked")], text, bom=bom)
+                    "pipeline, template, policy or task definition; nothing was checked")], text, bom=bom)
             return None
         findings = [self._issue(path, i) for i in issues]
         if root is None:
@@ -244,7 +245,40 @@ class Linter:
                 if finding.rule not in self.rules:
                     self.rules[finding.rule] = cfn.meta.get(finding.rule) or self.rules["CF001"]
             findings = merge(findings, theirs, root.data)
-        return self._finish(path, findings, text, doc, bom=bom)
+        result = self._finish(path, findings, text, doc, bom=bom)
+        result.exports = self.exports(doc, kind)
+        return result
+
+    def exports(self, doc: Document, kind: str) -> dict:
+        """What a parsed file offers other files: the packs' EXPORTS for its kind, merged
+        (small, JSON-able, with positions), for the project pass (linter/project.py)."""
+        out: dict = {"kind": kind}
+        for exporter in self.registry.exports.get(kind, ()):
+            try:
+                out.update(exporter(doc) or {})
+            except Exception:  # noqa: BLE001 - a file whose exports fail is unknown to the project pass
+                out["incomplete"] = True
+        return out
+
+    def exports_of(self, path: str, data: bytes, folder: str | None = None) -> dict | None:
+        """A file's exports without its checks (the project pass, for a file the run does
+        not name): decode, parse, kind, exports; None when it is none of ours or unreadable."""
+        text, _ = decode(data)
+        if text is None or len(data) > self.settings.max_file_size:
+            return None
+        fmt = file_format(path, text)
+        try:
+            with time_limit(self.settings.time_limit):
+                root, _ = load_json(text) if fmt == "json" else _load_yaml(text)
+                if root is None or not root.is_map:
+                    return None
+                kind = kind_by_name(path) or kind_by_content(path, root.data)
+                if kind is None:
+                    return None
+                return self.exports(Document(path=path, text=text, kind=kind, fmt=fmt, root=root, folder=folder),
+                                    kind)
+        except (TimeBudget, Exception):  # noqa: BLE001 - unknown to the project pass, never a traceback
+            return None
 
     def _repaired(self, path: str, repaired: tuple[str, str], kind: str, folder: str | None,
                   found: list[Finding]) -> list[Finding]:
@@ -277,7 +311,8 @@ class Linter:
             if binding.kind == kind:
                 from_schema.extend(schema_findings(doc, binding, self.rules))
         for rule in self.rules.values():
-            if rule.check is None or (rule.kinds and kind not in rule.kinds) or rule.unparsed != unparsed:
+            if rule.check is None or rule.project or (rule.kinds and kind not in rule.kinds) \
+                    or rule.unparsed != unparsed:
                 continue
             if not self.enabled(rule, path) and rule.category != "secrets":
                 continue  # secrets rules always run: what they find is masked in every output
@@ -347,7 +382,7 @@ class Linter:
         unused_rule = self.rules["PL006"]
         findings = apply_suppressions(path, text or "", findings, self.rules,
                                       unused_rule if self.enabled(unused_rule, path) else None,
-                                      lambda r: self.enabled(r, path))
+                                      lambda r: self.enabled(r, path) and not r.project)
         for finding in findings:
             override = self.settings.severity.get(finding.rule) or self.settings.severity.get(finding.name)
             if override:
@@ -462,7 +497,8 @@ def _secret_spans(findings: list[Finding], text: str | None,
 
 
 _NOUN = {"buildspec": "a buildspec", "appspec": "an appspec", "pipeline": "a pipeline declaration",
-         "cloudformation": "a template", "iam-policy": "a policy document"}
+         "cloudformation": "a template", "iam-policy": "a policy document",
+         "task-definition": "a task definition"}
 
 
 def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML file needs it

@@ -7,7 +7,7 @@ import os
 import re
 from typing import Any
 
-KINDS = ("buildspec", "appspec", "pipeline", "cloudformation", "iam-policy")
+KINDS = ("buildspec", "appspec", "pipeline", "cloudformation", "iam-policy", "task-definition")
 EXTENSIONS = (".yml", ".yaml", ".json", ".template")
 
 
@@ -55,6 +55,8 @@ def kind_by_content(path: str, data: Any) -> str | None:
         return "cloudformation"
     if isinstance(resources, dict) and resources and any(_is_cfn_type(v) for v in resources.values()):
         return "cloudformation"
+    if ext == ".json" and isinstance(data.get("containerDefinitions"), list):
+        return "task-definition"  # an ECS task definition (taskdef.json of a blue/green deployment)
     if ext == ".json":
         statement = data.get("Statement")
         if isinstance(statement, dict):
@@ -72,7 +74,8 @@ _NAME_HINTS = (("cloudformation", ("template.yaml", "template.yml", "template.js
                                    "*.template.yml", "*.template.json", "samconfig-template.yaml")),
                ("pipeline", ("pipeline.json", "*-pipeline.json", "*_pipeline.json", "pipeline-*.json",
                              "*.pipeline.json")),
-               ("iam-policy", ("*-policy.json", "*_policy.json", "policy.json", "*.policy.json")))
+               ("iam-policy", ("*-policy.json", "*_policy.json", "policy.json", "*.policy.json")),
+               ("task-definition", ("taskdef.json", "*-taskdef.json", "taskdef-*.json")))
 _TEXT_HINTS = (
     ("cloudformation", re.compile(r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless"
                                   r"|\bType[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")),

@@ -20,7 +20,8 @@ from linter.schema_findings import SchemaBinding
 GROUP = "pipelint.rules"
 BUILTIN = {"core": "linter.rules.core", "appspec": "linter.rules.appspec",
            "buildspec": "linter.rules.buildspec", "codebuild": "linter.rules.codebuild",
-           "codedeploy": "linter.rules.codedeploy",
+           "codedeploy": "linter.rules.codedeploy", "crossfile": "linter.rules.crossfile",
+           "ecs": "linter.rules.ecs",
            "cloudformation": "linter.rules.cloudformation", "iam": "linter.rules.iam", "pipeline": "linter.rules.pipeline",
            "policy": "linter.rules.policy", "secrets": "linter.rules.secrets"}
 
@@ -36,6 +37,7 @@ class Registry:
     origin: dict[str, str] = field(default_factory=dict)
     modules: list[ModuleType] = field(default_factory=list)
     embedded: list = field(default_factory=list)   # finders: Document -> Iterable[Embedded]
+    exports: dict = field(default_factory=dict)    # kind -> [Document -> dict]: what a file offers others
 
     def add_pack(self, label: str, module: ModuleType) -> None:
         self.modules.append(module)
@@ -47,6 +49,8 @@ class Registry:
                 self.origin[value.id] = label
         self.schemas.extend(getattr(module, "SCHEMAS", ()))
         self.embedded.extend(getattr(module, "EMBEDDED_DOCUMENTS", ()))
+        for kind, exporter in getattr(module, "EXPORTS", {}).items():
+            self.exports.setdefault(kind, []).append(exporter)
 
     def by_name(self) -> dict[str, Rule]:
         return {r.name: r for r in self.rules.values()}

@@ -37,6 +37,17 @@ class Edit:
     text: str
 
 
+@dataclass(frozen=True)
+class Related:
+    """Another place a finding concerns (the file a cross-file rule's finding names):
+    SARIF `relatedLocations`."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
 @dataclass
 class Finding:
     path: str
@@ -55,6 +66,7 @@ class Finding:
     applicability: str | None = None   # "safe" or "unsafe" when there are edits
     secret: bool = False               # the span holds a secret: reporters mask it
     covers: tuple[str, ...] = ()       # more pointers whose cfn-lint findings this one explains
+    related: tuple[Related, ...] = ()  # other files' places it concerns (cross-file rules)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line, self.column, self.rule, self.message)
@@ -69,6 +81,9 @@ class Finding:
             "severity": self.severity, "message": self.message, "fix": self.fix,
             "pointer": self.pointer,
         }
+        if self.related:
+            out["related"] = [{"path": display_path(r.path), "line": r.line, "column": r.column,
+                               "message": r.message} for r in self.related]
         if self.edits:
             out["edits"] = [{"start": e.start, "end": e.end, "text": e.text,
                              "applicability": self.applicability} for e in self.edits]
@@ -107,6 +122,7 @@ class Rule:
     unparsed: bool = False                  # runs only on a file that does not parse (ctx.root is None)
     autofix: str = ""                       # "", "safe", "unsafe" or "mixed": see AUTOFIX
     autofix_does: str = ""                  # what the automatic fix does, for the docs' Fixes table
+    project: bool = False                   # a cross-file rule: its check gets a linter.project.ProjectContext
 
     def __post_init__(self) -> None:
         if not ID_RE.match(self.id):
@@ -127,16 +143,17 @@ def rule(*, id: str, name: str, category: str, severity: str, summary: str, fix:
          kinds: tuple[str, ...] = (), bad: str = "", good: str = "",
          options: dict[str, Any] | None = None, unparsed: bool = False,
          example_options: dict[str, Any] | None = None, autofix: str = "",
-         autofix_does: str = "") -> Callable[[Callable[..., Any]], Rule]:
+         autofix_does: str = "", project: bool = False) -> Callable[[Callable[..., Any]], Rule]:
     """Declare a rule; the decorated function's docstring is its rationale. A rule whose
-    findings carry edits says so with `autofix` (their safety) and `autofix_does`."""
+    findings carry edits says so with `autofix` (their safety) and `autofix_does`. A `project`
+    rule runs once per run, after every file, on what the files export (linter/project.py)."""
 
     def wrap(func: Callable[..., Any]) -> Rule:
         return Rule(id=id, name=name, category=category, severity=severity, summary=summary,
                     rationale=inspect.cleandoc(func.__doc__ or ""), fix=fix, kinds=kinds,
                     bad=inspect.cleandoc(bad), good=inspect.cleandoc(good), check=func,
                     options=options or {}, unparsed=unparsed, example_options=example_options or {},
-                    autofix=autofix, autofix_does=autofix_does)
+                    autofix=autofix, autofix_does=autofix_does, project=project)
 
     return wrap
 

@@ -183,14 +183,24 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
     else:
         fresh = (process(linter, options, cache if use_cache else None, t) for t in todo)
     index = 0
+    linted: list[tuple[Task, FileResult]] = []   # parsed files of ours, on disk
     for task in tasks:
         if isinstance(task, str):
             report.problems.append(task)
             continue
-        _merge(report, known[index] if index in known else next(fresh), linter)
+        outcome = known[index] if index in known else next(fresh)
+        _merge(report, outcome, linter)
+        if outcome.result is not None and outcome.result.exports is not None and task.target is not None:
+            linted.append((task, outcome.result))
+            report.exports[task.display] = outcome.result.exports
         index += 1
         if on_file is not None:
             on_file(index, len(files), task.display)
+    if linted:  # the repository view: cross-file rules over what the files export
+        from linter.project import project_pass
+
+        project_pass(report, linter, settings, cache if use_cache else None,
+                     [(t.display, t.target, r.exports) for t, r in linted])
     report.findings.sort(key=Finding.sort_key)
     report.applied.sort(key=Finding.sort_key)
     report.rules = linter.rules
@@ -356,7 +366,7 @@ def _to_entry(result: FileResult | None, linter: Linter) -> dict:
         return {"skip": True}
     rules = {f.rule for f in result.findings if f.rule.startswith("CFN-")}
     return {"findings": [finding_to_json(f) for f in result.findings], "masks": result.masks, "bom": result.bom,
-            "rules": {r: _rule_json(linter.rules[r]) for r in sorted(rules)}}
+            "rules": {r: _rule_json(linter.rules[r]) for r in sorted(rules)}, "exports": result.exports}
 
 
 def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> FileResult | None:
@@ -366,13 +376,14 @@ def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> Fil
     for rule_id, meta in entry.get("rules", {}).items():
         outcome.cfn_rules[rule_id] = Rule(**{**meta, "kinds": tuple(meta.get("kinds", ()))})
     return FileResult(display, [finding_from_json(f) for f in entry["findings"]], text,
-                      [tuple(m) for m in entry.get("masks", [])], bool(entry.get("bom")))
+                      [tuple(m) for m in entry.get("masks", [])], bool(entry.get("bom")),
+                      exports=entry.get("exports"))
 
 
 def _rule_json(rule: Rule) -> dict:
     """A cfn-lint rule's metadata as JSON (it has no check or options of its own)."""
     return {f.name: getattr(rule, f.name) for f in fields(Rule)
-            if f.name not in ("check", "options", "example_options")}
+            if f.name not in ("check", "options", "example_options", "project")}
 
 
 def _fix(linter: Linter, options: Options, outcome: Outcome, result: FileResult, display: str, explicit: bool,

@@ -1231,8 +1231,9 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     for standard input; templated paths are skipped. When none of the files it names is
     there (and none is a near miss of a file that is), the revision is assembled elsewhere,
     by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
-    nothing is checked. (The repository view will find the revision root from the
-    buildspec that packages it.)"""
+    nothing is checked. Where the project pass finds the revision root (a pipeline that
+    packages this AppSpec through a buildspec's artifacts: XF004), XF004 checks the scripts
+    there and this rule's findings for the AppSpec are dropped."""
     if platform(ctx.root) != EC2 or ctx.doc.folder is None:
         return
     paths: list[Node] = []
@@ -1267,3 +1268,45 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         hint = f"; did you mean '{guess}'?" if guess else ""
         yield ctx.report(node, f"'{rel}' does not exist beside the AppSpec{hint}",
                          fix=f"write '{guess}'" if guess else None)
+
+
+# -- exports: platform, hook scripts and the ECS target, for the project pass ------------------
+
+def appspec_exports(doc: Document) -> dict:
+    from linter.project_exports import item, pos
+
+    root = doc.root
+    found = platform(root)
+    ctx = Context(doc, missing_revision_file)
+    out: dict = {"platform": found, "pos": pos(root.key_node("version") or root)}
+    if found == EC2:
+        scripts = []
+        for _, entries in _hook_entries(ctx):
+            for script in entries.value if entries.is_seq else ():
+                node = script.get("location") if script.is_map else None
+                if node is not None and isinstance(node.data, str):
+                    scripts.append(item(node))
+        out["scripts"] = scripts
+        out["files"] = [item(e.get("source")) for e in _files(ctx) if e.get("source") is not None]
+    elif found == ECS:
+        for _, body, type_ in resources(root):
+            if type_ != "AWS::ECS::Service":
+                continue
+            _, props = _either(body, "Properties")
+            _, task = _either(props, "TaskDefinition")
+            _, lb = _either(props, "LoadBalancerInfo")
+            _, cname = _either(lb, "ContainerName")
+            _, cport = _either(lb, "ContainerPort")
+            out["ecs"] = {"task_definition": item(task), "container_name": item(cname), "container_port": item(cport)}
+            break
+    elif found == LAMBDA:
+        functions = []
+        for _, body, type_ in resources(root):
+            _, props = _either(body, "Properties")
+            if type_ == "AWS::Lambda::Function":
+                functions.append({"name": item(_either(props, "Name")[1]), "alias": item(_either(props, "Alias")[1])})
+        out["functions"] = functions
+    return out
+
+
+EXPORTS = {"appspec": appspec_exports}

@@ -993,3 +993,64 @@ def inline_buildspecs(doc: Document) -> Iterator[Embedded]:
 
 
 EMBEDDED_DOCUMENTS = [inline_buildspecs]
+
+
+# -- exports: what a buildspec offers the project pass (linter/project.py) --------------------
+
+_WRITES = re.compile(r"(?:(?<![0-9&>])>>?|\btee\s+(?:-a\s+)?|--output-template-file[= ]\s*|--output-template[= ]\s*)"
+                     r"\s*(\"[^\"]+\"|'[^']+'|[^\s;|&<>()]+)")
+_NAME_FIELD = re.compile(r'"name"\s*:\s*"([^"]+)"')
+_COPY = re.compile(r"\b(?:cp|mv)\s+(?:-[a-zA-Z]+\s+)*([^\s;|&<>$]+)\s+([^\s;|&<>$]+)")
+
+
+def buildspec_exports(doc: Document) -> dict:
+    """Artifacts (files, base-directory, discard-paths, secondary-artifacts by identifier)
+    and the files the commands write (`> file`, `tee file`, `--output-template-file file`),
+    with the container names an imagedefinitions.json written by `printf`/`echo` holds."""
+    from linter.project_exports import item, pos
+
+    root = doc.root
+
+    def block(node: Node, key: Node | None) -> dict:
+        files = node.get("files")
+        base = node.get("base-directory")
+        discard = node.get("discard-paths")
+        return {"pos": pos(key or node),
+                "files": [item(f) for f in (files.value if files is not None and files.is_seq else
+                                            [files] if files is not None and files.is_scalar else [])],
+                "base": item(base) if base is not None and base.is_scalar else None,
+                "discard": discard is not None and str(discard.data).lower() in ("yes", "true")}
+
+    out: dict = {}
+    artifacts = root.get("artifacts")
+    if artifacts is not None and artifacts.is_map:
+        out["artifacts"] = block(artifacts, root.key_node("artifacts"))
+        secondary = artifacts.get("secondary-artifacts")
+        out["secondary"] = {str(k.data): block(v, k) for k, v in secondary.items() if v.is_map} \
+            if secondary is not None and secondary.is_map else {}
+    writes = []
+    phases = root.get("phases")
+    for _, phase in phases.items() if phases is not None and phases.is_map else ():
+        for key in ("commands", "finally"):
+            commands = phase.get(key) if phase.is_map else None
+            for command in commands.value if commands is not None and commands.is_seq else ():
+                if not command.is_scalar or not isinstance(command.data, str):
+                    continue
+                text = command.data
+                for m in _WRITES.finditer(text):
+                    target = m.group(1).strip("\"'")
+                    if target.startswith("/dev/") or "$" in target or not target:
+                        continue
+                    names = sorted(set(_NAME_FIELD.findall(text.replace("\\", "")))) \
+                        if target.endswith(".json") else []
+                    writes.append({"path": target, "pos": pos(command), "names": [n for n in names if "$" not in n]})
+                for m in _COPY.finditer(text):  # `cp a b`: b is written, from a (b a folder: b/a's name)
+                    src, dst = m.group(1), m.group(2)
+                    if dst.endswith("/") or "." not in dst.rsplit("/", 1)[-1]:
+                        dst = dst.rstrip("/") + "/" + src.rsplit("/", 1)[-1]
+                    writes.append({"path": dst, "pos": pos(command), "names": [], "from": src})
+    out["writes"] = writes
+    return out
+
+
+EXPORTS = {"buildspec": buildspec_exports}

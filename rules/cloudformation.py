@@ -208,3 +208,48 @@ def intrinsic_without_bang(ctx: Context) -> Iterator[Finding]:
 def _offsets(ctx: Context, node) -> tuple[int, int]:  # noqa: ANN001
     start = ctx.doc.lines.offset(node.line, node.column)
     return start, start
+
+
+# -- exports: parameters, task definitions and functions, for the project pass -----------------
+
+def template_exports(doc) -> dict:  # noqa: ANN001 - a Document
+    from linter.project_exports import item, pos
+    from linter.rules.intrinsics import resources_of
+
+    root = doc.root
+    params = root.get("Parameters")
+    parameters = {str(k.data): {"pos": pos(k), "default": v.is_map and "Default" in v}
+                  for k, v in params.items()} if params is not None and params.is_map else {}
+    tasks = {}
+    for key, props in resources_of(root, "AWS::ECS::TaskDefinition"):
+        tasks[str(key.data)] = {"pos": pos(key), "containers": containers_of(props.get("ContainerDefinitions"),
+                                                                             "Name", "PortMappings", "ContainerPort")}
+    functions = {str(k.data): {"pos": pos(k), "name": item(p.get("FunctionName"))}
+                 for k, p in resources_of(root, "AWS::Lambda::Function", "AWS::Serverless::Function")}
+    aliases = {str(k.data): {"pos": pos(k), "name": item(p.get("Name")), "function": item(p.get("FunctionName"))}
+               for k, p in resources_of(root, "AWS::Lambda::Alias")}
+    return {"parameters": parameters, "task_definitions": tasks, "functions": functions, "aliases": aliases}
+
+
+def containers_of(node, name_key: str, ports_key: str, port_key: str) -> dict:  # noqa: ANN001 - a Node
+    """{container name: {"pos", "ports": [container port, ...]}} of a list of container definitions."""
+    from linter.project_exports import pos
+
+    out = {}
+    for c in node.value if node is not None and node.is_seq else ():
+        name = c.get(name_key) if c.is_map else None
+        if name is None or not name.is_scalar or name.data is None:
+            continue
+        ports = c.get(ports_key)
+        numbers = []
+        for m in ports.value if ports is not None and ports.is_seq else ():
+            port = m.get(port_key) if m.is_map else None
+            if port is not None and port.is_scalar and str(port.data).isdigit():
+                numbers.append(int(str(port.data)))
+        image = c.get("Image") if c.get("Image") is not None else c.get("image")
+        out.setdefault(str(name.data), {"pos": pos(name), "ports": numbers,
+                                        "image": str(image.data) if image is not None and image.is_scalar else None})
+    return out
+
+
+EXPORTS = {"cloudformation": template_exports}

@@ -170,3 +170,43 @@ def _accepted(family: str, text: str, choices: tuple[str, ...]) -> bool:
     if not re.fullmatch(r"\d+(\.\d+)?(\.x)?", low):
         return True  # a full patch version or another form: a custom install, not judged here
     return _key(low.removesuffix(".x")) >= _key(choices[0])[:len(_key(low.removesuffix(".x")))]
+
+
+# -- exports: a template's CodeBuild projects, for the project pass (linter/project.py) ----------
+
+def project_exports(doc) -> dict:  # noqa: ANN001 - a Document
+    """Each AWS::CodeBuild::Project: its name, source type, buildspec (a path, an inline
+    buildspec's own exports, or absent: `buildspec.yml`) and secondary sources."""
+    from linter.project_exports import item, pos, relocate, value
+
+    projects = {}
+    for key, props in resources_of(doc.root, "AWS::CodeBuild::Project"):
+        source = props.get("Source")
+
+        def spec(src) -> dict:  # noqa: ANN001
+            node = src.get("BuildSpec") if src is not None and src.is_map else None
+            type_node = src.get("Type") if src is not None and src.is_map else None
+            out = {"type": value(type_node), "pos": pos(src) if src is not None else pos(key),
+                   "buildspec": item(node)}
+            if node is not None and node.is_scalar and isinstance(node.data, str) and "\n" in node.data.strip():
+                from linter.rules.buildspec import buildspec_exports
+                from linter.yaml_loader import load_yaml
+                from linter.document import Document
+
+                inner, _ = load_yaml(node.data)
+                out["inline"] = relocate(buildspec_exports(Document(
+                    path=doc.path, text=node.data, kind="buildspec", fmt="yaml", root=inner)), pos(node)) \
+                    if inner is not None and inner.is_map else {}
+            return out
+
+        entry = {"pos": pos(key), "name": item(props.get("Name")), **spec(source), "secondary": {}}
+        secondary = props.get("SecondarySources")
+        for src in secondary.value if secondary is not None and secondary.is_seq else ():
+            ident = src.get("SourceIdentifier") if src.is_map else None
+            if ident is not None and ident.is_scalar:
+                entry["secondary"][str(ident.data)] = spec(src)
+        projects[str(key.data)] = entry
+    return {"projects": projects}
+
+
+EXPORTS = {"cloudformation": project_exports}

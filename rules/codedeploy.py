@@ -1410,3 +1410,22 @@ def ecs_rolling_without_circuit_breaker(ctx: Context) -> Iterator[Finding]:
             "a circuit breaker that is off" if not flags[0] else "a circuit breaker that does not roll back"
         yield ctx.report(at, f"ECS service {svc.name} deploys by rolling update with {what}: a failing deployment "
                              "is not rolled back to the last one that worked")
+
+
+# -- exports: CodeDeploy applications and deployment groups, for the project pass ----------------
+
+def codedeploy_exports(doc) -> dict:  # noqa: ANN001 - a Document
+    from linter.project_exports import item, pos
+    from linter.rules.intrinsics import resources_of
+
+    apps = {str(k.data): {"pos": pos(k), "name": item(p.get("ApplicationName")),
+                          "platform": item(p.get("ComputePlatform"))}
+            for k, p in resources_of(doc.root, "AWS::CodeDeploy::Application")}
+    groups = {str(k.data): {"pos": pos(k), "name": item(p.get("DeploymentGroupName")),
+                            "application": item(p.get("ApplicationName")),
+                            "ecs": p.get("ECSServices") is not None}
+              for k, p in resources_of(doc.root, "AWS::CodeDeploy::DeploymentGroup")}
+    return {"applications": apps, "deployment_groups": groups}
+
+
+EXPORTS = {"cloudformation": codedeploy_exports}

@@ -1127,3 +1127,37 @@ def polling_source(ctx: Context) -> Iterator[Finding]:
             if action.config_text("PollForSourceChanges") == "true":
                 yield ctx.report(action.config("PollForSourceChanges"),
                                  f"{action.label} polls for changes; change events start pipelines sooner")
+
+
+# -- exports: pipelines, for the project pass (linter/project.py) -------------------------------
+
+def pipeline_exports(doc: Document) -> dict:
+    """Each pipeline (a JSON declaration or a template's AWS::CodePipeline::Pipeline): its
+    stages and actions with their type, configuration and artifacts, and where each is."""
+    from linter.project_exports import item, pos
+
+    out = []
+    for p in pipelines(doc):
+        name_node = field_of(p.node, "name")[1]
+        stages = []
+        for stage in p.stages:
+            actions = []
+            for a in stage.actions:
+                config = {str(k.data): item(v) for k, v in a.configuration.items()} \
+                    if a.configuration is not None and a.configuration.is_map else {}
+                actions.append({
+                    "name": a.label, "pos": pos(a.name.node if a.name else a.node),
+                    "category": a.category.text if a.category else None,
+                    "owner": a.owner.text if a.owner else None,
+                    "provider": a.provider.text if a.provider else None,
+                    "run_order": a.order, "config": config,
+                    "inputs": [[v.text, pos(v.node)] for v in a.inputs],
+                    "outputs": [[v.text, pos(v.node)] for v in a.outputs]})
+            stages.append({"name": stage.label, "pos": pos(stage.name.node if stage.name else stage.node),
+                           "actions": actions})
+        label = p.logical_id or (str(name_node.data) if name_node is not None and name_node.is_scalar else "pipeline")
+        out.append({"id": label, "pos": pos(p.key_node or p.node), "stages": stages})
+    return {"pipelines": out}
+
+
+EXPORTS = {"pipeline": pipeline_exports, "cloudformation": pipeline_exports}

@@ -27,6 +27,7 @@ class Report:
     baselined: int = 0                                      # findings a --baseline file recorded (not shown)
     applied: list[Finding] = field(default_factory=list)    # --fix / --diff: the findings whose fixes went in
     show_fixes: bool = False                                # --show-fixes: list the fixes after the findings
+    exports: dict = field(default_factory=dict)             # path -> what the file exports (the project pass's view)
 
     def exit_code(self, fail_on: str) -> int:
         """0 nothing at or above `fail_on`; 1 findings at or above it; 2 a problem or an

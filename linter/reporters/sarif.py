@@ -123,6 +123,12 @@ def build(report: Report) -> dict[str, Any]:
             "partialFingerprints": {"pipelint/v1": fingerprint(f, line_text)},
             "properties": {"category": f.category, "name": f.name},
         }
+        if f.related:
+            result["relatedLocations"] = [{
+                "id": i, "message": {"text": r.message},
+                "physicalLocation": {"artifactLocation": _location(r.path),
+                                     "region": {"startLine": r.line, "startColumn": r.column}}}
+                for i, r in enumerate(f.related, start=1)]
         fixes = _fixes(f, text)
         if fixes:
             result["fixes"] = fixes

@@ -83,6 +83,9 @@ def _render_rich(report: Report, stream: TextIO, coloured: bool) -> None:
             console.print(f"[dim]{gutter}[/]{escape(line)}")
             console.print(" " * (len(gutter) + start) + f"[{colours[f.severity]}]^"
                           + "~" * max(0, min(width, 80) - 1) + "[/]")
+        for r in f.related:
+            console.print(f"  [dim]see:[/] {escape(printable(display_path(r.path)))}:{r.line}:{r.column}: "
+                          f"{escape(printable(r.message))}")
         if f.fix:
             console.print(f"  [green]fix:[/] {escape(printable(f.fix))}")
         console.print()
