@@ -47,7 +47,11 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
     if hasattr(exc, "character") and hasattr(exc, "position"):  # yaml.reader.ReaderError
         message = f"the file holds a control character (code {exc.character:#x}) that YAML does not allow"
         fix = "remove the character, or write it as an escape inside a double-quoted string"
-        line, column = index.position(min(max(int(exc.position), 0), len(text)))
+        position = int(exc.position)
+        if not (0 <= position < len(text) and ord(text[position]) == exc.character):
+            # libyaml counts a reader error's offset in UTF-8 bytes, not characters
+            position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
+        line, column = index.position(min(max(position, 0), len(text)))
         return ParseIssue("PL001", message, line, column, line, column + 1, fix=fix)
 
     if at == "\t" or ("\t" in source[: col0 + 1] and "token" in problem):

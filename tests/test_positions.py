@@ -55,6 +55,12 @@ def test_control_character_is_reported_where_it_is() -> None:
     assert (finding.rule, finding.line, finding.column) == ("PL001", 5, 9)
 
 
+def test_control_character_after_multibyte_text_is_reported_where_it_is() -> None:
+    # libyaml gives a reader error's offset in UTF-8 bytes: 'é' and a line separator are more than one
+    (finding,) = lint("version: 0.2 # é\u2028\nphases:\n  build:\n    commands:\n      - \x07echo\n")
+    assert (finding.rule, finding.line, finding.column) == ("PL001", 5, 9)
+
+
 def test_cfn_lint_positions_are_mapped_to_editor_lines() -> None:
     text = ("AWSTemplateFormatVersion: '2010-09-09' # a\u2028 # b\u2029 # c\nResources:\n  Bucket:\n"
             "    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: [1]\n")
