@@ -7,8 +7,10 @@ committed. PIPELINT_CACHE_DIR names another folder.
 An entry's key hashes everything a result depends on: the file's bytes and the name it is
 reported under, pipelint's version and code (the stat of every module of the engine and of
 every rule pack, plugins included), cfn-lint's version, and the settings. A result that
-depended on other files (a rule that looked at the file system, e.g. AS501) or on time
-(an internal error, a time limit) is not stored. Entries are JSON (never pickle: a cache
+depended on other files (a rule that looked at the file system, e.g. AS501) is stored with
+the questions it asked and their answers (`"fs"`: each path's existence, a digest of each
+folder listing), asked again on a hit: any changed answer is a miss. A result that depended
+on time or failed (a time limit, an internal error) is not stored. Entries are JSON (never pickle: a cache
 folder inside a repository is not trusted code), written to a temporary file and renamed,
 so two runs at once never see half an entry; an entry that does not read back is a miss.
 """

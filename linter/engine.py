@@ -58,7 +58,8 @@ class FileResult:
     text: str | None = None                                   # the decoded text (None: unreadable)
     masks: list[tuple[int, int]] = field(default_factory=list)  # character spans holding secrets
     bom: bool = False
-    volatile: bool = False   # depends on more than the file's bytes (other files, time): never cached
+    volatile: bool = False   # depends on time (a time limit) or failed (an internal error): never cached
+    depends: dict | None = None  # the file-system questions it depended on and their answers (rule.still_true)
 
     def masked_text(self) -> str | None:
         return mask_text(self.text, self.masks) if self.text is not None else None
@@ -224,8 +225,8 @@ class Linter:
             findings += self._check(doc, kind, path, unparsed=True)
             repaired = repair_json(text, issues[0]) if fmt == "json" else None
             if repaired is not None:
-                findings += self._repaired(path, repaired, kind, folder, findings)
-            return self._finish(path, findings, text, bom=bom)
+                findings += self._repaired(path, repaired, kind, folder, findings, doc)
+            return self._finish(path, findings, text, bom=bom, depends=doc.cache.get("fs"))
         if not isinstance(root.data, dict):
             what = {list: "a list", str: "a text"}.get(type(root.data), "a single value")
             findings.append(Context(doc, self.rules["PL008"]).report(
@@ -247,7 +248,7 @@ class Linter:
         return self._finish(path, findings, text, doc, bom=bom)
 
     def _repaired(self, path: str, repaired: tuple[str, str], kind: str, folder: str | None,
-                  found: list[Finding]) -> list[Finding]:
+                  found: list[Finding], outer: Document) -> list[Finding]:
         """The findings of the file as one repair reads it (same length, so same positions),
         each saying so; secrets already found in the raw text are not reported twice."""
         text, how = repaired
@@ -258,6 +259,7 @@ class Linter:
         if kind is None:
             return []
         doc = Document(path=path, text=text, kind=kind, fmt="json", root=root, folder=folder)
+        doc.cache["fs"] = outer.cache.setdefault("fs", {})  # what its rules ask of the disk is the file's
         out = []
         secret_lines = {f.line for f in found if f.secret}
         for f in self._check(doc, kind, path):
@@ -329,7 +331,7 @@ class Linter:
         return out
 
     def _finish(self, path: str, findings: list[Finding], text: str | None, doc: Document | None = None,
-                bom: bool = False) -> FileResult:
+                bom: bool = False, depends: dict | None = None) -> FileResult:
         # Secrets first, before anything is filtered or suppressed: whatever any secrets
         # rule found (selected or not) is masked in every snippet and redacted from every
         # message, whoever wrote the message (cfn-lint quotes raw values).
@@ -356,7 +358,9 @@ class Linter:
                 finding.severity = override
         findings.sort(key=Finding.sort_key)
         volatile = doc is not None and bool(doc.cache.get("volatile")) or any(f.rule == "PL005" for f in findings)
-        return FileResult(path, findings, text, masks, bom, volatile)
+        if doc is not None and depends is None:
+            depends = doc.cache.get("fs")
+        return FileResult(path, findings, text, masks, bom, volatile, depends or None)
 
     # -- many files -------------------------------------------------------------
     def discover(self, paths: Iterable[str]) -> Iterable[tuple[str, bool]]:
