@@ -746,9 +746,18 @@ def scan_command(command: str) -> list[SecretHit]:
     aws_secret_access_key`; npm `_authToken`. A value that is a reference (`$VAR`,
     `"${VAR}"`, `$(cmd)`) or a placeholder is never a hit, and `--password-stdin` never is.
     """
+    if len(command) > 2048:  # a long script: not kept
+        return list(_scan_command.__wrapped__(command))
+    return list(_scan_command(command))
+
+
+# perf: a pure function of the string, and the same commands come back in file after file
+# (`npm ci`, `make test`, a monorepo's copies of one buildspec): each answer is kept.
+@functools.lru_cache(maxsize=8192)
+def _scan_command(command: str) -> tuple[SecretHit, ...]:
     hits = pattern_hits(command)
     if not _MAY_HOLD_MORE.search(command) or not _NAMES_A_SECRET.search(command):
-        return hits  # no assignment, option, 40-character word or secret word: nothing to lex
+        return tuple(hits)  # no assignment, option, 40-character word or secret word: nothing to lex
     tokens, subs = _lex(command)
     for kind, a, b in tokens:
         if kind != "w":
@@ -768,4 +777,4 @@ def scan_command(command: str) -> list[SecretHit]:
     for h in hits:
         if all(h.end <= k.start or h.start >= k.end for k in kept):
             kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+    return tuple(sorted(kept, key=lambda h: h.start))
