@@ -83,6 +83,7 @@ class Linter:
         self.rules = self.registry.rules
         self.active_kinds = self.registry.kinds_with_rules() | {"cloudformation"}
         self._cfn = None  # cfn-lint, loaded at the first template
+        self._by_kind: dict[tuple[str, bool, int], list[Rule]] = {}
 
     def cfn(self):  # noqa: ANN201 - linter.cfn.CfnLint, imported lazily
         if self._cfn is None:
@@ -278,9 +279,7 @@ class Linter:
         for binding in self.registry.schemas if not unparsed else ():
             if binding.kind == kind:
                 from_schema.extend(schema_findings(doc, binding, self.rules))
-        for rule in self.rules.values():
-            if rule.check is None or (rule.kinds and kind not in rule.kinds) or rule.unparsed != unparsed:
-                continue
+        for rule in self._checks(kind, unparsed):
             if not self.enabled(rule, path) and rule.category != "secrets":
                 continue  # secrets rules always run: what they find is masked in every output
             ctx = Context(doc, rule, self.settings.rule_options.get(rule.id))
@@ -298,6 +297,17 @@ class Linter:
         at = {(f.line, f.column, f.pointer) for f in findings}
         findings.extend(f for f in from_schema if (f.line, f.column, f.pointer) not in at)
         return findings
+
+    def _checks(self, kind: str, unparsed: bool) -> list[Rule]:
+        """The rules with a check for this kind, in registry order (worked out once per kind;
+        again if rules were added)."""
+        key = (kind, unparsed, len(self.rules))
+        found = self._by_kind.get(key)
+        if found is None:
+            found = self._by_kind[key] = [
+                rule for rule in self.rules.values()
+                if rule.check is not None and (not rule.kinds or kind in rule.kinds) and rule.unparsed == unparsed]
+        return found
 
     def _embedded(self, doc: Document, path: str) -> list[Finding]:
         """The findings of the documents written inside this one's strings (the packs'

@@ -333,12 +333,12 @@ def _aws_secret(v: str) -> bool:
 # Every format below starts with one of these: a text without any has no hit. They are
 # tested one family at a time, as plain substring tests (a regex alternation of them costs
 # ten times more on a whole file), and each family's regex runs only on a text that holds
-# one of its starts ("gh" stands for gh[pousr]_, "k_" for [sr]k_,
-# "hooks.slack" for the webhook). The header words are matched without case, as
+# one of its starts (each written out: "gh" alone is in "github", "high" and "through";
+# "hooks.slack" stands for the webhook). The header words are matched without case, as
 # _KEYWORD_VALUE does: in the lowered text, or by a regex when the text holds one of the
 # two letters that (?i) also reads as `i` and lower() does not turn into one.
-_TOKEN_STARTS = ("AKIA", "ASIA", "A3T", "ABIA", "ACCA", "gh", "github_pat_", "glpat-", "npm_", "xox", "hooks.slack",
-                 "k_", "eyJ")
+_TOKEN_STARTS = ("AKIA", "ASIA", "A3T", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+                 "glpat-", "npm_", "xox", "hooks.slack", "sk_", "rk_", "eyJ")
 _HEADER_WORDS = ("authorization", "private-token", "x-api-key", "x-auth-token", "x-gitlab-token")
 _HEADER_START = re.compile(r"(?i:authorization|private-token|x-api-key|x-auth-token|x-gitlab-token)")
 
