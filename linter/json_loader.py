@@ -11,7 +11,7 @@ from json.decoder import JSONDecodeError, scanstring
 from json.scanner import NUMBER_RE
 from typing import Any
 
-from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer
+from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer, line_index
 from linter.syntax import ParseIssue
 
 _WS = " \t\n\r"
@@ -32,7 +32,7 @@ class _Error(Exception):
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = LineIndex(text)
+        self.lines = line_index(text)
         self.issues: list[ParseIssue] = []
 
     def skip(self, i: int) -> int:
