@@ -15,6 +15,7 @@ from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer, lin
 from linter.syntax import ParseIssue
 
 _WS = " \t\n\r"
+_WS_RUN = re.compile(r"[ \t\n\r]*").match
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LITERALS = {"true": True, "false": False, "null": None}
 _SLIPS = frozenset({"True", "False", "None", "TRUE", "FALSE", "NULL", "Null", "NaN", "Infinity", "undefined",
@@ -38,8 +39,7 @@ class _Parser:
     def skip(self, i: int) -> int:
         text = self.text
         n = len(text)
-        while i < n and text[i] in _WS:
-            i += 1
+        i = _WS_RUN(text, i).end()  # perf: the run of white space in one C call, not a loop
         if i < n and text[i] == "/" and text[i + 1:i + 2] in ("/", "*"):
             raise _Error(i, "comments are not allowed in JSON", "remove the comment")
         return i
