@@ -93,6 +93,9 @@ class _Builder:
         # one, marks are mapped through their character offset (slower, so only then).
         self._exotic = any(b in text for b in _EXOTIC_BREAKS)
         self._index = line_index(text) if self._exotic else None
+        # an alias is written `*name`: without a `*` every node is met once, so the alias
+        # bookkeeping (repeats, recursion) is skipped
+        self._aliases = "*" in text
 
     def _span(self, ynode: yaml.Node) -> tuple[int, int, int, int]:
         start, end = ynode.start_mark, ynode.end_mark
@@ -120,14 +123,20 @@ class _Builder:
         return ynode.start_mark.line + 1, ynode.start_mark.column + 1 + (i - ynode.start_mark.index)
 
     def build(self, ynode: yaml.Node, pointer: str) -> Node:
-        ident = id(ynode)
-        if ident in self._built:  # an alias: the same node built again
-            self._aliased += 1
-            if self._aliased > MAX_ALIASED:
-                raise _TooLarge
+        if self._aliases:
+            ident = id(ynode)
+            if ident in self._built:  # an alias: the same node built again
+                self._aliased += 1
+                if self._aliased > MAX_ALIASED:
+                    raise _TooLarge
+            else:
+                self._built.add(ident)
+        end = ynode.end_mark
+        if not self._exotic and end.index < self._end:
+            start = ynode.start_mark
+            pos = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
         else:
-            self._built.add(ident)
-        pos = self._span(ynode)
+            pos = self._span(ynode)
         tag = ynode.tag
         short = _CFN_SHORT.get(tag) if tag and tag.startswith("!") else None
         if short is not None:
@@ -146,6 +155,12 @@ class _Builder:
             tag = ynode.tag
             data = ynode.value if tag == _STR else _scalar_data(ynode)
             return Node(SCALAR, data, data, pos[0], pos[1], pos[2], pos[3], tag, ynode.style, pointer)
+        if not self._aliases:  # every node once: no alias can loop
+            if isinstance(ynode, _SequenceNode):
+                items = [self.build(item, f"{pointer}/{i}") for i, item in enumerate(ynode.value)]
+                return Node(SEQ, items, [n.data for n in items], *pos, tag=ynode.tag,
+                            style="flow" if ynode.flow_style else None, pointer=pointer)
+            return self._build_map(ynode, pointer, pos)
         ident = id(ynode)
         if ident in self._active:  # a recursive alias: stop here rather than loop forever
             self.issues.append(ParseIssue("PL001", "recursive YAML alias", *pos, pointer=pointer))
@@ -178,7 +193,10 @@ class _Builder:
                 hash(key_data)
             except TypeError:
                 key_data = repr(key_data)
-            value = self.build(yvalue, join_pointer(pointer, key_data))
+            if type(key_data) is str and "~" not in key_data and "/" not in key_data:
+                value = self.build(yvalue, f"{pointer}/{key_data}")  # join_pointer, without escapes to do
+            else:
+                value = self.build(yvalue, join_pointer(pointer, key_data))
             key.pointer = value.pointer
             if key_data in seen:
                 first = seen[key_data]
