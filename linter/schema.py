@@ -136,13 +136,17 @@ def _fits_type(instance: Any, types: tuple[str, ...]) -> bool:
     return False
 
 
+_UNRESOLVED = object()
+
+
 class _Plan:
     """What one (sub)schema asks, worked out once: which keywords it holds, its patterns
     compiled. `leaf`: it asks only for a type (or nothing), so a value of that type needs
     no further look (no generator is started for it)."""
 
     __slots__ = ("schema", "ref", "types", "has_enum", "has_const", "strings", "pattern", "limits", "objects",
-                 "arrays", "patterns", "additional", "names", "properties", "all_of", "combined", "leaf")
+                 "arrays", "patterns", "additional", "names", "properties", "all_of", "combined", "leaf",
+                 "only_ref", "target")
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.schema = schema
@@ -162,6 +166,11 @@ class _Plan:
         self.names = schema.get("propertyNames")
         self.all_of = schema.get("allOf", ())
         self.combined = any(k in schema for k in ("anyOf", "oneOf", "not", "if"))
+        # a `$ref` and nothing else that checks: its errors are its target's (each error names
+        # the subschema that holds its keyword, never this one), so it stands for its target
+        self.only_ref = self.ref is not None and all(k == "$ref" or k in ANNOTATIONS or k.startswith("x-")
+                                                     for k in schema)
+        self.target: Any = _UNRESOLVED
         self.leaf = (self.ref is None and not self.has_enum and not self.has_const and not self.strings
                      and not self.limits and not self.objects and not self.arrays and not self.all_of
                      and not self.combined)
@@ -193,15 +202,24 @@ class Validator:
             plan = self._plans[id(schema)] = _Plan(schema)
         return plan
 
+    def _target(self, plan: _Plan) -> Any:
+        """What the plan's `$ref` points at (resolved once)."""
+        if plan.target is _UNRESOLVED:
+            plan.target = self.resolve(plan.ref)
+        return plan.target
+
     def _passes(self, instance: Any, schema: Any) -> bool:
         """True when `schema` surely has nothing to say about `instance` (a type-only leaf
         it fits); False means: ask errors()."""
-        if schema is True:
-            return True
-        if schema is False:
-            return False
-        plan = self._plan(schema)
-        return plan.leaf and (plan.types is None or _fits_type(instance, plan.types))
+        while True:
+            if schema is True:
+                return True
+            if schema is False:
+                return False
+            plan = self._plan(schema)
+            if not plan.only_ref:
+                return plan.leaf and (plan.types is None or _fits_type(instance, plan.types))
+            schema = self._target(plan)
 
     def is_valid(self, instance: Any, schema: Any) -> bool:
         return next(self.errors(instance, schema, ()), None) is None
@@ -213,8 +231,16 @@ class Validator:
             yield SchemaError("false", path, {}, instance)
             return
         plan = self._plan(schema)
+        while plan.only_ref:  # follow it to what checks
+            schema = self._target(plan)
+            if schema is True:
+                return
+            if schema is False:
+                yield SchemaError("false", path, {}, instance)
+                return
+            plan = self._plan(schema)
         if plan.ref is not None:
-            yield from self.errors(instance, self.resolve(plan.ref), path)
+            yield from self.errors(instance, self._target(plan), path)
         if plan.types is not None and not _fits_type(instance, plan.types):
             yield SchemaError("type", path, schema, instance)
             return  # nothing else about a value of the wrong type is worth saying
