@@ -182,6 +182,20 @@ class LineIndex:
         return self.text[self.starts[line - 1]:self.ends[line - 1]]
 
 
+_last: LineIndex | None = None
+
+
+def line_index(text: str) -> LineIndex:
+    """The LineIndex of `text`, shared by the loader and the Document of one file (the last
+    one made is kept, for the same string object: it never changes)."""
+    global _last
+    last = _last  # read once: another thread may replace it
+    if last is not None and last.text is text:
+        return last
+    index = _last = LineIndex(text)
+    return index
+
+
 def split_lines(text: str) -> list[str]:
     """The lines as LineIndex counts them, without their line breaks."""
     return _BREAK.split(text) if "\r" in text else text.split("\n")
@@ -207,7 +221,7 @@ class Document:
     @property
     def lines(self) -> LineIndex:
         if self._lines is None:
-            self._lines = LineIndex(self.text)
+            self._lines = line_index(self.text)
         return self._lines
 
     def node(self, pointer: str) -> Node | None:

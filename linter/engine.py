@@ -58,7 +58,8 @@ class FileResult:
     text: str | None = None                                   # the decoded text (None: unreadable)
     masks: list[tuple[int, int]] = field(default_factory=list)  # character spans holding secrets
     bom: bool = False
-    volatile: bool = False   # depends on more than the file's bytes (other files, time): never cached
+    volatile: bool = False   # depends on time (a time limit) or failed (an internal error): never cached
+    depends: dict | None = None  # the file-system questions it depended on and their answers (rule.still_true)
     exports: dict | None = None  # what the file offers other files (the packs' EXPORTS), for the project pass
 
     def masked_text(self) -> str | None:
@@ -83,6 +84,7 @@ class Linter:
         self.rules = self.registry.rules
         self.active_kinds = self.registry.kinds_with_rules() | {"cloudformation"}
         self._cfn = None  # cfn-lint, loaded at the first template
+        self._by_kind: dict[tuple[str, bool, int], list[Rule]] = {}
 
     def cfn(self):  # noqa: ANN201 - linter.cfn.CfnLint, imported lazily
         if self._cfn is None:
@@ -225,8 +227,8 @@ class Linter:
             findings += self._check(doc, kind, path, unparsed=True)
             repaired = repair_json(text, issues[0]) if fmt == "json" else None
             if repaired is not None:
-                findings += self._repaired(path, repaired, kind, folder, findings)
-            return self._finish(path, findings, text, bom=bom)
+                findings += self._repaired(path, repaired, kind, folder, findings, doc)
+            return self._finish(path, findings, text, bom=bom, depends=doc.cache.get("fs"))
         if not isinstance(root.data, dict):
             what = {list: "a list", str: "a text"}.get(type(root.data), "a single value")
             findings.append(Context(doc, self.rules["PL008"]).report(
@@ -281,7 +283,7 @@ class Linter:
             return None
 
     def _repaired(self, path: str, repaired: tuple[str, str], kind: str, folder: str | None,
-                  found: list[Finding]) -> list[Finding]:
+                  found: list[Finding], outer: Document) -> list[Finding]:
         """The findings of the file as one repair reads it (same length, so same positions),
         each saying so; secrets already found in the raw text are not reported twice."""
         text, how = repaired
@@ -292,6 +294,7 @@ class Linter:
         if kind is None:
             return []
         doc = Document(path=path, text=text, kind=kind, fmt="json", root=root, folder=folder)
+        doc.cache["fs"] = outer.cache.setdefault("fs", {})  # what its rules ask of the disk is the file's
         out = []
         secret_lines = {f.line for f in found if f.secret}
         for f in self._check(doc, kind, path):
@@ -310,10 +313,7 @@ class Linter:
         for binding in self.registry.schemas if not unparsed else ():
             if binding.kind == kind:
                 from_schema.extend(schema_findings(doc, binding, self.rules))
-        for rule in self.rules.values():
-            if rule.check is None or rule.project or (rule.kinds and kind not in rule.kinds) \
-                    or rule.unparsed != unparsed:
-                continue
+        for rule in self._checks(kind, unparsed):
             if not self.enabled(rule, path) and rule.category != "secrets":
                 continue  # secrets rules always run: what they find is masked in every output
             ctx = Context(doc, rule, self.settings.rule_options.get(rule.id))
@@ -331,6 +331,18 @@ class Linter:
         at = {(f.line, f.column, f.pointer) for f in findings}
         findings.extend(f for f in from_schema if (f.line, f.column, f.pointer) not in at)
         return findings
+
+    def _checks(self, kind: str, unparsed: bool) -> list[Rule]:
+        """The rules with a check for this kind, in registry order (worked out once per kind;
+        again if rules were added)."""
+        key = (kind, unparsed, len(self.rules))
+        found = self._by_kind.get(key)
+        if found is None:
+            found = self._by_kind[key] = [
+                rule for rule in self.rules.values()
+                if rule.check is not None and not rule.project and (not rule.kinds or kind in rule.kinds)
+                and rule.unparsed == unparsed]
+        return found
 
     def _embedded(self, doc: Document, path: str) -> list[Finding]:
         """The findings of the documents written inside this one's strings (the packs'
@@ -364,7 +376,7 @@ class Linter:
         return out
 
     def _finish(self, path: str, findings: list[Finding], text: str | None, doc: Document | None = None,
-                bom: bool = False) -> FileResult:
+                bom: bool = False, depends: dict | None = None) -> FileResult:
         # Secrets first, before anything is filtered or suppressed: whatever any secrets
         # rule found (selected or not) is masked in every snippet and redacted from every
         # message, whoever wrote the message (cfn-lint quotes raw values).
@@ -389,7 +401,9 @@ class Linter:
                 finding.severity = override
         findings.sort(key=Finding.sort_key)
         volatile = doc is not None and bool(doc.cache.get("volatile")) or any(f.rule == "PL005" for f in findings)
-        return FileResult(path, findings, text, masks, bom, volatile)
+        if doc is not None and depends is None:
+            depends = doc.cache.get("fs")
+        return FileResult(path, findings, text, masks, bom, volatile, depends or None)
 
     # -- many files -------------------------------------------------------------
     def discover(self, paths: Iterable[str]) -> Iterable[tuple[str, bool]]:

@@ -202,28 +202,25 @@ class Context:
 
     def file_exists(self, relative: str) -> bool | None:
         """Does `relative` (to the linted file's folder) exist? None when the file has no
-        folder (stdin): callers then skip the check."""
+        folder (stdin): callers then skip the check. The question and its answer are kept
+        with the result (`doc.cache["fs"]`): a cached result is reused only while every
+        answer is still the same."""
         folder = self.doc.folder
         if folder is None:
             return None
-        self.doc.cache["volatile"] = True  # the result depends on other files: never cached
-        return os.path.exists(os.path.join(folder, relative))
+        answer = os.path.exists(os.path.join(folder, relative))
+        self.doc.cache.setdefault("fs", {}).setdefault("exists", {})[relative] = answer
+        return answer
 
     def nearby_paths(self, limit: int = 5000) -> list[str]:
-        """Files and folders below the linted file's folder, relative, '/'-separated."""
+        """Files and folders below the linted file's folder, relative, '/'-separated. The
+        listing's digest is kept with the result, as `file_exists` keeps its answers."""
         folder = self.doc.folder
         if folder is None:
             return []
-        self.doc.cache["volatile"] = True
-        found: list[str] = []
-        for current, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv", "__pycache__"))
-            rel = os.path.relpath(current, folder).replace(os.sep, "/")
-            prefix = "" if rel == "." else rel + "/"
-            found.extend(prefix + name for name in sorted(dirs) + sorted(files))
-            if len(found) >= limit:
-                break
-        return found[:limit]
+        found, digest = listing(folder, limit)
+        self.doc.cache.setdefault("fs", {}).setdefault("listings", {})[str(limit)] = digest
+        return found
 
     def node_edit(self, node: Node, text: str) -> Edit:
         """Replace the source text of `node` (a scalar or a key) with `text`."""
@@ -374,6 +371,51 @@ class Context:
             end = value_end + len(tail)
             end += 2 if text[end:end + 2] == "\r\n" else 1 if text[end:end + 1] in ("\n", "\r") and end < len(text) else 0
         return Edit(line_start, end, "")
+
+
+# Folder listings read during one run (run() turns the memo on, then off): many files of a
+# folder (a monorepo's appspecs) ask for the same listing; outside a run nothing is kept.
+_LISTINGS: dict[tuple[str, int], tuple[list[str], str]] | None = None
+
+
+def remember_listings(on: bool) -> None:
+    global _LISTINGS
+    _LISTINGS = {} if on else None
+
+
+def listing(folder: str, limit: int = 5000) -> tuple[list[str], str]:
+    """(files and folders below `folder`, relative and '/'-separated, at most `limit`;
+    a digest of that list)."""
+    memo = _LISTINGS
+    if memo is not None and (folder, limit) in memo:
+        return memo[(folder, limit)]
+    import hashlib
+
+    found: list[str] = []
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv", "__pycache__"))
+        rel = os.path.relpath(current, folder).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        found.extend(prefix + name for name in sorted(dirs) + sorted(files))
+        if len(found) >= limit:
+            break
+    found = found[:limit]
+    out = (found, hashlib.sha256("\0".join(found).encode("utf-8", "surrogatepass")).hexdigest())
+    if memo is not None:
+        memo[(folder, limit)] = out
+    return out
+
+
+def still_true(folder: str, answers: dict[str, Any]) -> bool:
+    """Do the file-system questions a result depended on (`doc.cache["fs"]`, asked from
+    `folder`) still get the same answers? A stat per path, a listing per limit."""
+    for relative, answer in answers.get("exists", {}).items():
+        if os.path.exists(os.path.join(folder, relative)) != answer:
+            return False
+    for limit, digest in answers.get("listings", {}).items():
+        if listing(folder, int(limit))[1] != digest:
+            return False
+    return True
 
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./<>@$~+=()][A-Za-z0-9_ ./<>@$~+=(),-]*(?<! )|-[A-Za-z0-9_./]"

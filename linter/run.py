@@ -19,7 +19,7 @@ from linter.config import Config, ConfigError, find_config, load_config
 from linter.engine import FileResult, Linter, Settings, decode
 from linter.kinds import kind_by_hint
 from linter.reporters import Report, display_path
-from linter.rule import Finding, Rule
+from linter.rule import Finding, Rule, remember_listings, still_true
 
 
 @dataclass
@@ -162,6 +162,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
     each file's outcome arrives (from the cache, this process or a worker), in report order:
     a front end's progress display."""
     linter = linter or Linter(settings)
+    remember_listings(True)  # one walk per folder a rule lists (AS501), for this run only
     report = Report(findings=[], files=0, rules=linter.rules)
     tasks: list[Task | str] = []   # a file to lint, or a problem with a path
     for path in options.paths:
@@ -204,6 +205,7 @@ def run(options: Options, settings: Settings, linter: Linter | None = None, jobs
     report.findings.sort(key=Finding.sort_key)
     report.applied.sort(key=Finding.sort_key)
     report.rules = linter.rules
+    remember_listings(False)
     return report
 
 
@@ -326,6 +328,9 @@ def _cached(cache: Cache, task: Task) -> Outcome | None:
     entry = cache.get(task.key)
     if entry is None:
         return None
+    if entry.get("fs") and not still_true(os.path.dirname(os.path.abspath(task.target)), entry["fs"]):
+        cache.hits, cache.misses = cache.hits - 1, cache.misses + 1  # a file it looked at changed
+        return None
     outcome = Outcome(task.display)
     outcome.result = _from_entry(task.display, task.data, entry, outcome)
     return outcome
@@ -365,8 +370,11 @@ def _to_entry(result: FileResult | None, linter: Linter) -> dict:
     if result is None:
         return {"skip": True}
     rules = {f.rule for f in result.findings if f.rule.startswith("CFN-")}
-    return {"findings": [finding_to_json(f) for f in result.findings], "masks": result.masks, "bom": result.bom,
-            "rules": {r: _rule_json(linter.rules[r]) for r in sorted(rules)}, "exports": result.exports}
+    entry = {"findings": [finding_to_json(f) for f in result.findings], "masks": result.masks, "bom": result.bom,
+             "rules": {r: _rule_json(linter.rules[r]) for r in sorted(rules)}, "exports": result.exports}
+    if result.depends:
+        entry["fs"] = result.depends  # re-asked on a hit (rule.still_true): a changed answer is a miss
+    return entry
 
 
 def _from_entry(display: str, data: bytes, entry: dict, outcome: Outcome) -> FileResult | None:

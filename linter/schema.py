@@ -118,11 +118,75 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+_TYPE_NAMES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
+               list: "array", dict: "object"}
+_OBJECT_KEYWORDS = ("required", "dependentRequired", "minProperties", "maxProperties", "properties",
+                    "patternProperties", "propertyNames")
+_ARRAY_KEYWORDS = ("minItems", "maxItems", "uniqueItems", "items")
+_LIMITS = (("minimum", lambda value, lim: value < lim), ("maximum", lambda value, lim: value > lim),
+           ("exclusiveMinimum", lambda value, lim: value <= lim), ("exclusiveMaximum", lambda value, lim: value >= lim))
+
+
+def _fits_type(instance: Any, types: tuple[str, ...]) -> bool:
+    actual = _TYPE_NAMES.get(type(instance)) or type_of(instance)
+    for expected in types:
+        if actual == expected or (expected == "number" and actual == "integer") or (
+                expected == "integer" and actual == "number" and float(instance).is_integer()):
+            return True
+    return False
+
+
+_UNRESOLVED = object()
+
+
+class _Plan:
+    """What one (sub)schema asks, worked out once: which keywords it holds, its patterns
+    compiled. `leaf`: it asks only for a type (or nothing), so a value of that type needs
+    no further look (no generator is started for it)."""
+
+    __slots__ = ("schema", "ref", "types", "has_enum", "has_const", "strings", "pattern", "limits", "objects",
+                 "arrays", "patterns", "additional", "names", "properties", "all_of", "combined", "leaf",
+                 "only_ref", "target")
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self.ref = schema.get("$ref")
+        types = schema.get("type")
+        self.types = None if types is None else tuple(types) if isinstance(types, list) else (types,)
+        self.has_enum = "enum" in schema
+        self.has_const = "const" in schema
+        self.pattern = _regex(schema["pattern"]) if "pattern" in schema else None
+        self.strings = "pattern" in schema or "minLength" in schema or "maxLength" in schema
+        self.limits = tuple((k, f) for k, f in _LIMITS if k in schema)
+        self.additional = schema.get("additionalProperties", True)
+        self.objects = any(k in schema for k in _OBJECT_KEYWORDS) or self.additional is not True
+        self.arrays = any(k in schema for k in _ARRAY_KEYWORDS)
+        self.properties = schema.get("properties", {})
+        self.patterns = [(_regex(p), sub) for p, sub in schema.get("patternProperties", {}).items()]
+        self.names = schema.get("propertyNames")
+        self.all_of = schema.get("allOf", ())
+        self.combined = any(k in schema for k in ("anyOf", "oneOf", "not", "if"))
+        # a `$ref` and nothing else that checks: its errors are its target's (each error names
+        # the subschema that holds its keyword, never this one), so it stands for its target
+        self.only_ref = self.ref is not None and all(k == "$ref" or k in ANNOTATIONS or k.startswith("x-")
+                                                     for k in schema)
+        self.target: Any = _UNRESOLVED
+        self.leaf = (self.ref is None and not self.has_enum and not self.has_const and not self.strings
+                     and not self.limits and not self.objects and not self.arrays and not self.all_of
+                     and not self.combined)
+
+
 class Validator:
-    """Validates an instance against one schema (draft 2020-12, the SUPPORTED keywords)."""
+    """Validates an instance against one schema (draft 2020-12, the SUPPORTED keywords).
+
+    perf: each subschema's keywords are looked up once (`_Plan`, kept by the subschema's
+    id: the schemas are loaded once and never change), and a value that a type-only
+    subschema accepts is passed over without starting a generator; the errors, and their
+    order, are those of checking every keyword in turn."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.root = schema
+        self._plans: dict[int, _Plan] = {}
 
     def resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -131,6 +195,31 @@ class Validator:
         for token in ref[1:].lstrip("/").split("/") if ref != "#" else []:
             node = node[token.replace("~1", "/").replace("~0", "~")]
         return node
+
+    def _plan(self, schema: dict[str, Any]) -> _Plan:
+        plan = self._plans.get(id(schema))
+        if plan is None or plan.schema is not schema:
+            plan = self._plans[id(schema)] = _Plan(schema)
+        return plan
+
+    def _target(self, plan: _Plan) -> Any:
+        """What the plan's `$ref` points at (resolved once)."""
+        if plan.target is _UNRESOLVED:
+            plan.target = self.resolve(plan.ref)
+        return plan.target
+
+    def _passes(self, instance: Any, schema: Any) -> bool:
+        """True when `schema` surely has nothing to say about `instance` (a type-only leaf
+        it fits); False means: ask errors()."""
+        while True:
+            if schema is True:
+                return True
+            if schema is False:
+                return False
+            plan = self._plan(schema)
+            if not plan.only_ref:
+                return plan.leaf and (plan.types is None or _fits_type(instance, plan.types))
+            schema = self._target(plan)
 
     def is_valid(self, instance: Any, schema: Any) -> bool:
         return next(self.errors(instance, schema, ()), None) is None
@@ -141,37 +230,47 @@ class Validator:
         if schema is False:
             yield SchemaError("false", path, {}, instance)
             return
-        if "$ref" in schema:
-            yield from self.errors(instance, self.resolve(schema["$ref"]), path)
-        if "type" in schema:
-            types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-            if not any(_is_type(instance, t) for t in types):
-                yield SchemaError("type", path, schema, instance)
-                return  # nothing else about a value of the wrong type is worth saying
-        if "enum" in schema and not any(json_equal(instance, v) for v in schema["enum"]):
+        plan = self._plan(schema)
+        while plan.only_ref:  # follow it to what checks
+            schema = self._target(plan)
+            if schema is True:
+                return
+            if schema is False:
+                yield SchemaError("false", path, {}, instance)
+                return
+            plan = self._plan(schema)
+        if plan.ref is not None:
+            yield from self.errors(instance, self._target(plan), path)
+        if plan.types is not None and not _fits_type(instance, plan.types):
+            yield SchemaError("type", path, schema, instance)
+            return  # nothing else about a value of the wrong type is worth saying
+        if plan.has_enum and not any(json_equal(instance, v) for v in schema["enum"]):
             yield SchemaError("enum", path, schema, instance)
-        if "const" in schema and not json_equal(instance, schema["const"]):
+        if plan.has_const and not json_equal(instance, schema["const"]):
             yield SchemaError("const", path, schema, instance)
         if isinstance(instance, str):
-            if "pattern" in schema and not _regex(schema["pattern"]).search(instance):
-                yield SchemaError("pattern", path, schema, instance)
-            if "minLength" in schema and len(instance) < schema["minLength"]:
-                yield SchemaError("minLength", path, schema, instance)
-            if "maxLength" in schema and len(instance) > schema["maxLength"]:
-                yield SchemaError("maxLength", path, schema, instance)
+            if plan.strings:
+                if plan.pattern is not None and not plan.pattern.search(instance):
+                    yield SchemaError("pattern", path, schema, instance)
+                if "minLength" in schema and len(instance) < schema["minLength"]:
+                    yield SchemaError("minLength", path, schema, instance)
+                if "maxLength" in schema and len(instance) > schema["maxLength"]:
+                    yield SchemaError("maxLength", path, schema, instance)
         elif isinstance(instance, (int, float)) and not isinstance(instance, bool):
-            for keyword, fails in (("minimum", lambda lim: instance < lim),
-                                   ("maximum", lambda lim: instance > lim),
-                                   ("exclusiveMinimum", lambda lim: instance <= lim),
-                                   ("exclusiveMaximum", lambda lim: instance >= lim)):
-                if keyword in schema and fails(schema[keyword]):
+            for keyword, fails in plan.limits:
+                if fails(instance, schema[keyword]):
                     yield SchemaError(keyword, path, schema, instance)
         elif isinstance(instance, dict):
-            yield from self._object(instance, schema, path)
+            if plan.objects:
+                yield from self._object(instance, schema, plan, path)
         elif isinstance(instance, list):
-            yield from self._array(instance, schema, path)
-        for sub in schema.get("allOf", ()):
-            yield from self.errors(instance, sub, path)
+            if plan.arrays:
+                yield from self._array(instance, schema, path)
+        for sub in plan.all_of:
+            if not self._passes(instance, sub):
+                yield from self.errors(instance, sub, path)
+        if not plan.combined:
+            return
         if "anyOf" in schema:
             branches = [list(self.errors(instance, sub, path)) for sub in schema["anyOf"]]
             if all(branches):
@@ -192,7 +291,8 @@ class Validator:
             elif "else" in schema:
                 yield from self.errors(instance, schema["else"], path)
 
-    def _object(self, instance: dict[Any, Any], schema: dict[str, Any], path: tuple[Any, ...]) -> Iterator[SchemaError]:
+    def _object(self, instance: dict[Any, Any], schema: dict[str, Any], plan: _Plan,
+                path: tuple[Any, ...]) -> Iterator[SchemaError]:
         for name in schema.get("required", ()):
             if name not in instance:
                 yield SchemaError("required", path, schema, instance, detail=name)
@@ -205,29 +305,30 @@ class Validator:
             yield SchemaError("minProperties", path, schema, instance)
         if "maxProperties" in schema and len(instance) > schema["maxProperties"]:
             yield SchemaError("maxProperties", path, schema, instance)
-        properties = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        additional = schema.get("additionalProperties", True)
-        names = schema.get("propertyNames")
+        properties, patterns, additional, names = plan.properties, plan.patterns, plan.additional, plan.names
         for key, value in instance.items():
-            key_path = path + (key,)
             if names is not None:
+                key_path = path + (key,)
                 for error in self.errors(key if isinstance(key, str) else str(key), names, key_path):
                     error.at_key = True
                     yield error
             matched = False
             if key in properties:
                 matched = True
-                yield from self.errors(value, properties[key], key_path)
-            for pattern, sub in patterns.items():
-                if isinstance(key, str) and _regex(pattern).search(key):
-                    matched = True
-                    yield from self.errors(value, sub, key_path)
+                sub = properties[key]
+                if not self._passes(value, sub):
+                    yield from self.errors(value, sub, path + (key,))
+            if patterns and isinstance(key, str):
+                for regex, sub in patterns:
+                    if regex.search(key):
+                        matched = True
+                        if not self._passes(value, sub):
+                            yield from self.errors(value, sub, path + (key,))
             if not matched:
                 if additional is False:
-                    yield SchemaError("additionalProperties", key_path, schema, value, detail=key, at_key=True)
-                elif additional is not True:
-                    yield from self.errors(value, additional, key_path)
+                    yield SchemaError("additionalProperties", path + (key,), schema, value, detail=key, at_key=True)
+                elif additional is not True and not self._passes(value, additional):
+                    yield from self.errors(value, additional, path + (key,))
 
     def _array(self, instance: list[Any], schema: dict[str, Any], path: tuple[Any, ...]) -> Iterator[SchemaError]:
         if "minItems" in schema and len(instance) < schema["minItems"]:
@@ -239,8 +340,10 @@ class Validator:
                 if any(json_equal(item, other) for other in instance[:i]):
                     yield SchemaError("uniqueItems", path + (i,), schema, item)
         if "items" in schema:
+            items = schema["items"]
             for i, item in enumerate(instance):
-                yield from self.errors(item, schema["items"], path + (i,))
+                if not self._passes(item, items):
+                    yield from self.errors(item, items, path + (i,))
 
 
 class _JsonschemaAdapter:

@@ -330,34 +330,51 @@ def _aws_secret(v: str) -> bool:
     return ("/" in v or "+" in v or mixed) and bits >= (4.6 if wordy else 4.3) and not _is_placeholder(v)
 
 
-# Every format below starts with one of these: a text without any has no hit (one quick
-# search instead of four; most texts have none).
-_ANY_FORMAT = re.compile(r"A3T|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|npm_|xox|hooks\.slack|[sr]k_|eyJ"
-                         r"|_auth|_password|(?i:authorization|private-token|x-api-key|x-auth-token|x-gitlab-token)"
-                         r"|://|-----BEGIN")
+# Every format below starts with one of these: a text without any has no hit. They are
+# tested one family at a time, as plain substring tests (a regex alternation of them costs
+# ten times more on a whole file), and each family's regex runs only on a text that holds
+# one of its starts (each written out: "gh" alone is in "github", "high" and "through";
+# "hooks.slack" stands for the webhook). The header words are matched without case, as
+# _KEYWORD_VALUE does: in the lowered text, or by a regex when the text holds one of the
+# two letters that (?i) also reads as `i` and lower() does not turn into one.
+_TOKEN_STARTS = ("AKIA", "ASIA", "A3T", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+                 "glpat-", "npm_", "xox", "hooks.slack", "sk_", "rk_", "eyJ")
+_HEADER_WORDS = ("authorization", "private-token", "x-api-key", "x-auth-token", "x-gitlab-token")
+_HEADER_START = re.compile(r"(?i:authorization|private-token|x-api-key|x-auth-token|x-gitlab-token)")
+
+
+def _has_keyword(text: str) -> bool:
+    if "_auth" in text or "_password" in text:
+        return True
+    if "\u0130" in text or "\u0131" in text:
+        return _HEADER_START.search(text) is not None
+    low = text.lower()
+    return any(w in low for w in _HEADER_WORDS)
 
 
 def pattern_hits(text: str) -> list[SecretHit]:
     """Hits for the formats recognisable anywhere in a string."""
-    if not _ANY_FORMAT.search(text):
-        return []
     hits = []
-    for m in _TOKENS.finditer(text):
-        if _random_part(m.group()):
-            hits.append(_hit(m.lastgroup.replace("_", "-"), *m.span()))
-    for m in _KEYWORD_VALUE.finditer(text):
-        value = m.group(m.lastgroup)
-        if _literal(value, 8) and entropy(value) >= 3.0:
-            kind = "npm-token" if m.lastgroup == "npm_token" else "auth-header"
-            hits.append(_hit(kind, *m.span(m.lastgroup)))
-    for m in _URL_CREDENTIALS.finditer(text):
-        span = _url_password(m)
-        if span:
-            hits.append(_hit("url-credentials", *span))
-    for m in _PEM_BEGIN.finditer(text):
-        span = _private_key(m)
-        if span:
-            hits.append(_hit("private-key", *span))
+    if any(start in text for start in _TOKEN_STARTS):
+        for m in _TOKENS.finditer(text):
+            if _random_part(m.group()):
+                hits.append(_hit(m.lastgroup.replace("_", "-"), *m.span()))
+    if _has_keyword(text):
+        for m in _KEYWORD_VALUE.finditer(text):
+            value = m.group(m.lastgroup)
+            if _literal(value, 8) and entropy(value) >= 3.0:
+                kind = "npm-token" if m.lastgroup == "npm_token" else "auth-header"
+                hits.append(_hit(kind, *m.span(m.lastgroup)))
+    if "://" in text:
+        for m in _URL_CREDENTIALS.finditer(text):
+            span = _url_password(m)
+            if span:
+                hits.append(_hit("url-credentials", *span))
+    if "-----BEGIN" in text:
+        for m in _PEM_BEGIN.finditer(text):
+            span = _private_key(m)
+            if span:
+                hits.append(_hit("private-key", *span))
     return hits
 
 
@@ -707,6 +724,16 @@ def _command_hits(s: str, words: list[tuple[int, int]]) -> list[SecretHit]:
 # option (`-p`, `--password`), a 40-character word (an AWS secret key), `aws configure set
 # aws_secret_...`, or an npm `_authToken`/`_password` key.
 _MAY_HOLD_MORE = re.compile(r"[=-]|[A-Za-z0-9/+]{40}|aws_s|_auth|_password", re.I)
+# ... and one of the words it is about: a secret-named variable (secret_name needs one of
+# pass/pw/secret/token/cred/pat/key/auth in the name), a secret option (every
+# _SECRET_OPTION_ENDINGS and _JAVA_PASS_OPTIONS holds pass/token/key/secret; openssl's
+# -pass, sshpass too), `login` (docker/podman/helm registry login), curl or mysql/mariadb
+# (-pSECRET, -u user:password), npm's _auth/_password keys, aws configure set
+# aws_secret_access_key / aws_session_token, or a 40-character word (an AWS secret key).
+# Command substitutions and `sh -c` strings are parts of the command, so they are covered.
+# perf: most commands hold an option or `=`, few one of these words; only those are lexed.
+_NAMES_A_SECRET = re.compile(r"[A-Za-z0-9/+]{40}|(?i:pass|pw|secret|token|cred|pat|key|auth|login|curl|mysql"
+                             r"|mariadb)")
 
 
 def scan_command(command: str) -> list[SecretHit]:
@@ -719,9 +746,18 @@ def scan_command(command: str) -> list[SecretHit]:
     aws_secret_access_key`; npm `_authToken`. A value that is a reference (`$VAR`,
     `"${VAR}"`, `$(cmd)`) or a placeholder is never a hit, and `--password-stdin` never is.
     """
+    if len(command) > 2048:  # a long script: not kept
+        return list(_scan_command.__wrapped__(command))
+    return list(_scan_command(command))
+
+
+# perf: a pure function of the string, and the same commands come back in file after file
+# (`npm ci`, `make test`, a monorepo's copies of one buildspec): each answer is kept.
+@functools.lru_cache(maxsize=8192)
+def _scan_command(command: str) -> tuple[SecretHit, ...]:
     hits = pattern_hits(command)
-    if not _MAY_HOLD_MORE.search(command):
-        return hits  # no assignment, option, 40-character word or npm/aws key name: nothing to lex
+    if not _MAY_HOLD_MORE.search(command) or not _NAMES_A_SECRET.search(command):
+        return tuple(hits)  # no assignment, option, 40-character word or secret word: nothing to lex
     tokens, subs = _lex(command)
     for kind, a, b in tokens:
         if kind != "w":
@@ -741,4 +777,4 @@ def scan_command(command: str) -> list[SecretHit]:
     for h in hits:
         if all(h.end <= k.start or h.start >= k.end for k in kept):
             kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+    return tuple(sorted(kept, key=lambda h: h.start))

@@ -14,10 +14,32 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from linter.document import MAP, SCALAR, SEQ, LineIndex, Node, join_pointer
+from linter.document import MAP, SCALAR, SEQ, Node, join_pointer, line_index
 from linter.syntax import ParseIssue, yaml_error_issue
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+
+class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, whose implicit tags are looked up once per scalar text.
+
+    perf: the resolver (which regex of the YAML 1.1 types a plain scalar matches) is a pure
+    function of the text and its style for the safe loader (no path resolvers); the same
+    keys and values come back in file after file, so each answer is kept (bounded)."""
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201
+        if kind is _ScalarNode:
+            key = (value, implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < 65536 and len(value) < 256:
+                    _RESOLVED[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
@@ -70,14 +92,17 @@ class _Builder:
         # YAML 1.1 also breaks lines at NEL, LS and PS; editors do not. Where the text holds
         # one, marks are mapped through their character offset (slower, so only then).
         self._exotic = any(b in text for b in _EXOTIC_BREAKS)
-        self._index = LineIndex(text) if self._exotic else None
+        self._index = line_index(text) if self._exotic else None
+        # an alias is written `*name`: without a `*` every node is met once, so the alias
+        # bookkeeping (repeats, recursion) is skipped
+        self._aliases = "*" in text
 
     def _span(self, ynode: yaml.Node) -> tuple[int, int, int, int]:
         start, end = ynode.start_mark, ynode.end_mark
         if not self._exotic and end.index < self._end:
             return start.line + 1, start.column + 1, end.line + 1, end.column + 1
         if self._index is None:  # a node that ends the file: no line after the last one
-            self._index = LineIndex(self._text)
+            self._index = line_index(self._text)
         return (*self._index.last_position(start.index), *self._index.last_position(end.index))
 
     def _after_tag(self, ynode: yaml.Node, tag: str) -> tuple[int, int]:
@@ -98,14 +123,20 @@ class _Builder:
         return ynode.start_mark.line + 1, ynode.start_mark.column + 1 + (i - ynode.start_mark.index)
 
     def build(self, ynode: yaml.Node, pointer: str) -> Node:
-        ident = id(ynode)
-        if ident in self._built:  # an alias: the same node built again
-            self._aliased += 1
-            if self._aliased > MAX_ALIASED:
-                raise _TooLarge
+        if self._aliases:
+            ident = id(ynode)
+            if ident in self._built:  # an alias: the same node built again
+                self._aliased += 1
+                if self._aliased > MAX_ALIASED:
+                    raise _TooLarge
+            else:
+                self._built.add(ident)
+        end = ynode.end_mark
+        if not self._exotic and end.index < self._end:
+            start = ynode.start_mark
+            pos = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
         else:
-            self._built.add(ident)
-        pos = self._span(ynode)
+            pos = self._span(ynode)
         tag = ynode.tag
         short = _CFN_SHORT.get(tag) if tag and tag.startswith("!") else None
         if short is not None:
@@ -120,16 +151,23 @@ class _Builder:
         return self._build_plain(ynode, pointer, pos)
 
     def _build_plain(self, ynode: yaml.Node, pointer: str, pos: tuple[int, int, int, int]) -> Node:
-        if isinstance(ynode, yaml.ScalarNode):
-            return Node(SCALAR, data := _scalar_data(ynode), data, *pos,
-                        tag=ynode.tag, style=ynode.style, pointer=pointer)
+        if isinstance(ynode, _ScalarNode):
+            tag = ynode.tag
+            data = ynode.value if tag == _STR else _scalar_data(ynode)
+            return Node(SCALAR, data, data, pos[0], pos[1], pos[2], pos[3], tag, ynode.style, pointer)
+        if not self._aliases:  # every node once: no alias can loop
+            if isinstance(ynode, _SequenceNode):
+                items = [self.build(item, f"{pointer}/{i}") for i, item in enumerate(ynode.value)]
+                return Node(SEQ, items, [n.data for n in items], *pos, tag=ynode.tag,
+                            style="flow" if ynode.flow_style else None, pointer=pointer)
+            return self._build_map(ynode, pointer, pos)
         ident = id(ynode)
         if ident in self._active:  # a recursive alias: stop here rather than loop forever
             self.issues.append(ParseIssue("PL001", "recursive YAML alias", *pos, pointer=pointer))
             return Node(SCALAR, None, None, *pos, pointer=pointer)
         self._active.add(ident)
         try:
-            if isinstance(ynode, yaml.SequenceNode):
+            if isinstance(ynode, _SequenceNode):
                 items = [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(ynode.value)]
                 return Node(SEQ, items, [n.data for n in items], *pos, tag=ynode.tag,
                             style="flow" if ynode.flow_style else None, pointer=pointer)
@@ -155,7 +193,10 @@ class _Builder:
                 hash(key_data)
             except TypeError:
                 key_data = repr(key_data)
-            value = self.build(yvalue, join_pointer(pointer, key_data))
+            if type(key_data) is str and "~" not in key_data and "/" not in key_data:
+                value = self.build(yvalue, f"{pointer}/{key_data}")  # join_pointer, without escapes to do
+            else:
+                value = self.build(yvalue, join_pointer(pointer, key_data))
             key.pointer = value.pointer
             if key_data in seen:
                 first = seen[key_data]

@@ -62,9 +62,22 @@ def resources(root: Node | None) -> list[tuple[Node, Node, str | None]]:
     return out
 
 
+_last_platform: tuple[Node | None, str | None] = (None, None)  # every rule of a file asks again
+
+
 def platform(root: Node | None) -> str | None:
+    global _last_platform
     if root is None or not root.is_map:
         return None
+    last_root, found = _last_platform  # one read: another thread may replace it
+    if last_root is root:
+        return found
+    found = _platform(root)
+    _last_platform = (root, found)
+    return found
+
+
+def _platform(root: Node) -> str:
     types = {t for _, _, t in resources(root)}
     if "AWS::ECS::Service" in types:
         return ECS

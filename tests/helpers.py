@@ -36,8 +36,9 @@ def ids(findings: list[Finding]) -> list[str]:
 
 
 def cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 - pytest's capsys
-    """Run the command line in-process: (exit status, stdout, stderr)."""
-    from linter.cli import main
+    """Run the command line in-process, through the installed entry point (a plain `check`
+    takes linter.quick, the rest typer): (exit status, stdout, stderr)."""
+    from linter.entry import main
 
     code = main(args)
     out, err = capsys.readouterr()

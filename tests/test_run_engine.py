@@ -74,7 +74,7 @@ def test_a_warm_run_hits_the_cache_and_reports_the_same(tmp_path: Path) -> None:
     assert cache.hits == 0
     warm, cache = _cached_run(tree, tmp_path / "cache")
     assert _json(cold) == _json(warm)
-    assert cache.hits == 2, "the appspec reads other files (AS501): it is never cached"
+    assert cache.hits == 3, "the appspec reads other files (AS501): cached with what it asked of them"
     assert (tmp_path / "cache" / ".gitignore").read_text().strip().endswith("*")
     assert set(warm.rules) >= {f.rule for f in warm.findings}, "cfn-lint's rule metadata is cached too"
 
@@ -87,9 +87,9 @@ def test_every_part_of_the_key_invalidates(tmp_path: Path, monkeypatch: pytest.M
     def hits(settings: Settings | None = None) -> int:
         return _cached_run(tree, folder, settings)[1].hits
 
-    assert hits() == 2
+    assert hits() == 3
     (tree / "buildspec.yml").write_text(BAD.replace("make", "make all"))  # the content
-    assert hits() == 1
+    assert hits() == 2
     assert hits(Settings(ignore=["BS002"])) == 0  # the settings
     monkeypatch.setattr("linter.__version__", "99.0")  # pipelint's version
     assert hits() == 0
@@ -98,7 +98,7 @@ def test_every_part_of_the_key_invalidates(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr("linter.run.cfn_lint_version", lambda: "0.0.1")
     assert hits() == 0
     monkeypatch.undo()
-    assert hits() == 2
+    assert hits() == 3
     from linter import registry
 
     plugin = tmp_path / "plugin_rules.py"  # the rule set: a plugin added (its module's file)
@@ -112,7 +112,57 @@ def test_every_part_of_the_key_invalidates(tmp_path: Path, monkeypatch: pytest.M
         registry.load().modules.remove(plugin_rules)
     finally:
         sys.path.remove(str(tmp_path))
-    assert hits() == 2
+    assert hits() == 3
+
+
+def test_a_result_that_read_other_files_is_cached_with_their_answers(tmp_path: Path) -> None:
+    """AS501 asks whether the hook scripts exist and lists the folder: the entry keeps the
+    answers; a change elsewhere in the folder that leaves them alone is a hit, a named
+    script created or deleted (or the listing changed) is a miss."""
+    tree = tmp_path / "tree"
+    (tree / "scripts").mkdir(parents=True)
+    (tree / "scripts" / "start.sh").write_text("#!/bin/sh\n")
+    (tree / "appspec.yml").write_text("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n"
+                                      "    - location: scripts/start.sh\n  ValidateService:\n"
+                                      "    - location: scripts/check.sh\n")
+    (tree / "buildspec.yml").write_text(BAD)
+    cache_dir = tmp_path / "cache"
+
+    def warm() -> tuple[int, list[str]]:
+        report, cache = _cached_run(tree, cache_dir)
+        return cache.hits, [f.message for f in report.findings if f.rule == "AS501"]
+
+    hits, as501 = warm()
+    assert hits == 0 and as501 == ["'scripts/check.sh' does not exist beside the AppSpec"]
+    assert warm() == (2, as501), "unchanged tree: the appspec's result comes from the cache"
+    (tree / "buildspec.yml").write_text(BAD.replace("make", "make all"))  # unrelated: content only
+    assert warm() == (1, as501)
+    assert warm() == (2, as501)
+    (tree / "scripts" / "check.sh").write_text("#!/bin/sh\n")  # the missing script is created
+    assert warm() == (1, [])
+    assert warm() == (2, [])
+    (tree / "scripts" / "start.sh").unlink()  # a script that was there is deleted
+    assert warm() == (1, ["'scripts/start.sh' does not exist beside the AppSpec"])
+    assert warm()[0] == 2
+
+
+def test_a_changed_folder_listing_is_a_miss(tmp_path: Path) -> None:
+    """A did-you-mean hint depends on the folder's listing, not only on the paths named."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "appspec.yml").write_text("version: 0.0\nos: linux\nhooks:\n  ValidateService:\n"
+                                      "    - location: chek.sh\n  ApplicationStart:\n    - location: start.sh\n")
+    (tree / "start.sh").write_text("")
+    cache_dir = tmp_path / "cache"
+    report, _ = _cached_run(tree, cache_dir)
+    assert [f.message for f in report.findings if f.rule == "AS501"] == ["'chek.sh' does not exist beside the AppSpec"]
+    (tree / "check.sh").write_text("")  # not the named path, but now a near miss of it
+    report, cache = _cached_run(tree, cache_dir)
+    assert cache.hits == 0
+    assert [f.message for f in report.findings if f.rule == "AS501"] == [
+        "'chek.sh' does not exist beside the AppSpec; did you mean 'check.sh'?"]
+    report, cache = _cached_run(tree, cache_dir)
+    assert cache.hits == 1
 
 
 def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
