@@ -3,8 +3,9 @@
 typer (with its bundled click) is about 30 ms of the 0.1 s a `pipelint check buildspec.yml`
 costs. `linter.entry` hands the arguments here first; `parse` accepts only
 `check [paths] [--no-cache] [-q|--quiet] [--exit-zero] [--skip-unknown] [-f|--format F]
-[-j|--jobs N]` (each at most once, paths not starting with '-') and returns None for
-anything else (help, other commands, other options, a bad value), which goes to the typer
+[-j|--jobs N]` (each at most once, paths not starting with '-'), when standard error is not a terminal
+(no progress display to draw), and returns None for anything else (help, other commands,
+other options, a bad value, a terminal), which goes to the typer
 CLI, the one definition of the command line. `check` does what `linter.cli.check` does for
 those options; tests/test_quick.py runs both on the same arguments and compares their
 output and exit status.
@@ -39,6 +40,8 @@ def parse(args: list[str]) -> Check | None:
 
     if not args or args[0] != "check":
         return None
+    if sys.stderr.isatty():
+        return None  # a person at a terminal: typer's check, with its progress display
     out = Check()
     seen: set[str] = set()
     i = 1

@@ -65,7 +65,7 @@ import linter.progress as progress
 if sys.argv[1] == "now":
     progress.DELAY = 0      # draw at once, every file: the run need not last a second
     progress.REFRESH = 0
-from linter.cli import main
+from linter.entry import main  # what the pipelint command runs (its plain check included)
 code = main(sys.argv[2:])
 sys.stdout.write("\\nrich imported: %s\\n" % ("rich" in sys.modules))
 sys.exit(code)
