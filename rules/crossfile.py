@@ -870,7 +870,8 @@ def _deploying(templates: list, appspec) -> tuple | None:  # noqa: ANN001
     if linked and linked[0].exports.get("functions"):
         aid, app = next((k, a) for k, a in sorted(linked[0].exports["applications"].items())
                         if value_text(a.get("platform")) == "Lambda")
-        return linked[0], f"the template of the CodeDeploy Lambda application {aid}", app["pos"], "the Lambda application"
+        how = f"the template of the CodeDeploy Lambda application {aid}"
+        return linked[0], how, app["pos"], "the Lambda application"
     if len(with_functions) == 1:
         return with_functions[0], "the repository's one template with functions", None, "the template"
     return None
@@ -905,14 +906,14 @@ def _aliases_of(template, fid: str, physical: str | None) -> tuple[dict[str, lis
     template may be one of it that cannot be read)."""
     out: dict[str, list] = {}
     unknown = False
-    for aid, alias in sorted((template.exports.get("aliases") or {}).items()):
+    functions = template.exports.get("functions") or {}
+    for _, alias in sorted((template.exports.get("aliases") or {}).items()):
         target = (alias.get("function") or [None])[0]
         if isinstance(target, dict) and ("ref" in target or "getatt" in target):
-            mine = target.get("ref") == fid or str(target.get("getatt", "")).split(".")[0] == fid
-            if not mine and target.get("ref") in (template.exports.get("functions") or {}):
-                continue
-            if not mine and str(target.get("getatt", "")).split(".")[0] in (template.exports.get("functions") or {}):
-                continue
+            resource = target.get("ref") or str(target.get("getatt", "")).split(".")[0]
+            if resource != fid and resource in functions:
+                continue  # another function's alias
+            mine = True if resource == fid else None  # a parameter's value may name it
         elif isinstance(target, str):
             mine = physical is not None and (target == physical or target.endswith(f":function:{physical}"))
             if not mine and _function_name(target) is not None:

@@ -67,6 +67,9 @@ def test_aliases_that_cannot_be_read_or_are_not_declared_are_not_judged(tmp_path
     root = make_repo("lambda-deploy--XF008-unknown-alias", tmp_path / "r")
     _edit(root / "template.yaml", "      Name: canary\n", "      Name: !Ref AWS::StackName\n")
     assert _xf008(root) == []
+    root = make_repo("lambda-deploy--XF008-unknown-alias", tmp_path / "p")
+    _edit(root / "template.yaml", "      FunctionName: !GetAtt Orders.Arn\n", "      FunctionName: !Ref Target\n")
+    assert _xf008(root) == [], "an alias of a function named by a parameter may be one of orders-api"
     root = make_repo("lambda-deploy--XF008-sam-alias", tmp_path / "s")
     _edit(root / "template.yaml", "    AutoPublishAlias: current\n", "")
     assert _xf008(root) == [], "a function the template gives no alias: the alias may be made outside the stack"
