@@ -146,10 +146,10 @@ SPECS: dict[str, Spec] = {
     "artifact-store-encryption": Spec("POL011", _bool, "true: every artifact store names a KMS key"),
     "required-tags": Spec("POL012", lambda v: _strings(v, "a list of tag keys"),
                           "CodeBuild projects and pipelines carry these tags"),
-    "required-rollback": Spec("POL013", _bool, "true: deployment groups roll back on a failed deployment"),
-    "required-alarms": Spec("POL014", _bool, "true: deployment groups watch at least one alarm"),
+    "required-rollback": Spec("POL013", _bool, "true: deployment groups and SAM preferences roll back on failure"),
+    "required-alarms": Spec("POL014", _bool, "true: deployment groups and SAM preferences watch at least one alarm"),
     "allowed-deployment-configs": Spec("POL015", lambda v: _strings(v, "a list of deployment configuration names"),
-                                       "deployment groups use only these deployment configurations"),
+                                       "deployment groups and SAM preference Types use only these configurations"),
 }
 RULE_OF = {key: spec.rule for key, spec in SPECS.items()}
 

@@ -34,6 +34,8 @@ def value(node: Node | None) -> Any:
         if key.data == "Fn::GetAtt":
             if inner.is_scalar and isinstance(inner.data, str):
                 return {"getatt": inner.data}
+            if inner.is_scalar and isinstance(inner.data, list):  # `!GetAtt Id.Attr`, split by the loader
+                return {"getatt": ".".join(str(i) for i in inner.data)}
             if inner.is_seq and all(i.is_scalar for i in inner.value):
                 return {"getatt": ".".join(str(i.data) for i in inner.value)}
     return None

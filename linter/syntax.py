@@ -33,7 +33,19 @@ def _mark(index: LineIndex, mark) -> tuple[int, int]:  # noqa: ANN001 - a yaml M
     return line - 1, column - 1
 
 
-def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
+def _reader_offset(text: str, position: int, in_bytes: bool) -> int:
+    """The character offset of a reader error. libyaml (CSafeLoader) reports a UTF-8 byte
+    offset, the pure-Python reader a character one: read as characters, a byte offset after
+    text that is not ASCII (an LS, an accent) moves the finding past the character, even
+    past the last line."""
+    position = max(position, 0)
+    if in_bytes:
+        position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
+    return min(position, len(text))
+
+
+def yaml_error_issue(exc: Exception, text: str, in_bytes: bool = False) -> ParseIssue:
+    """`in_bytes`: the parser was libyaml, whose reader errors give byte offsets."""
     problem = str(getattr(exc, "problem", "") or exc).strip()
     context = str(getattr(exc, "context", "") or "").strip()
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -47,11 +59,7 @@ def yaml_error_issue(exc: Exception, text: str) -> ParseIssue:
     if hasattr(exc, "character") and hasattr(exc, "position"):  # yaml.reader.ReaderError
         message = f"the file holds a control character (code {exc.character:#x}) that YAML does not allow"
         fix = "remove the character, or write it as an escape inside a double-quoted string"
-        position = int(exc.position)
-        if not (0 <= position < len(text) and ord(text[position]) == exc.character):
-            # libyaml counts a reader error's offset in UTF-8 bytes, not characters
-            position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
-        line, column = index.position(min(max(position, 0), len(text)))
+        line, column = index.position(_reader_offset(text, int(exc.position), in_bytes))
         return ParseIssue("PL001", message, line, column, line, column + 1, fix=fix)
 
     if at == "\t" or ("\t" in source[: col0 + 1] and "token" in problem):

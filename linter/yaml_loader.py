@@ -233,7 +233,7 @@ def load_yaml(text: str) -> tuple[Node | None, list[ParseIssue]]:
     except yaml.MarkedYAMLError as exc:
         return None, [yaml_error_issue(exc, text)]
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        return None, [yaml_error_issue(exc, text)]
+        return None, [yaml_error_issue(exc, text, in_bytes=Loader is not yaml.SafeLoader)]
     except RecursionError:
         return None, [ParseIssue("PL001", "the YAML nesting is too deep to read", 1, 1, 1, 1)]
     if root is None:

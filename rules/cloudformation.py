@@ -224,8 +224,14 @@ def template_exports(doc) -> dict:  # noqa: ANN001 - a Document
     for key, props in resources_of(root, "AWS::ECS::TaskDefinition"):
         tasks[str(key.data)] = {"pos": pos(key), "containers": containers_of(props.get("ContainerDefinitions"),
                                                                              "Name", "PortMappings", "ContainerPort")}
-    functions = {str(k.data): {"pos": pos(k), "name": item(p.get("FunctionName"))}
-                 for k, p in resources_of(root, "AWS::Lambda::Function", "AWS::Serverless::Function")}
+    globals_ = root.get("Globals")
+    shared = globals_.get("Function") if globals_ is not None and globals_.is_map else None
+    shared_alias = item(shared.get("AutoPublishAlias")) if shared is not None and shared.is_map else None
+    functions = {str(k.data): {"pos": pos(k), "name": item(p.get("FunctionName")),
+                               "alias": (item(p.get("AutoPublishAlias")) if "AutoPublishAlias" in p else shared_alias)
+                               if sam else None}  # SAM's AutoPublishAlias, its own or Globals.Function's
+                 for sam, types in ((False, ("AWS::Lambda::Function",)), (True, ("AWS::Serverless::Function",)))
+                 for k, p in resources_of(root, *types)}
     aliases = {str(k.data): {"pos": pos(k), "name": item(p.get("Name")), "function": item(p.get("FunctionName"))}
                for k, p in resources_of(root, "AWS::Lambda::Alias")}
     return {"parameters": parameters, "task_definitions": tasks, "functions": functions, "aliases": aliases}

@@ -774,3 +774,237 @@ def ecs_blue_green_files(ctx: ProjectContext) -> Iterator[Finding]:
                                  f"Image1ContainerName is {placeholder}, but no container of '{taskdef.rel}' has the "
                                  f"image <{placeholder}>, so the image the action deploys is put nowhere",
                                  [(taskdef, None, "the task definition")], fix=f"write \"image\": \"<{placeholder}>\"")
+
+
+# -- XF008 ---------------------------------------------------------------------------------
+
+_LAMBDA_EXAMPLE = """
+    # file: template.yaml
+    Resources:
+      App:
+        Type: AWS::CodeDeploy::Application
+        Properties: {ApplicationName: orders, ComputePlatform: Lambda}
+      Group:
+        Type: AWS::CodeDeploy::DeploymentGroup
+        Properties:
+          ApplicationName: !Ref App
+          ServiceRoleArn: arn:aws:iam::123456789012:role/codedeploy
+          DeploymentConfigName: CodeDeployDefault.LambdaCanary10Percent5Minutes
+          DeploymentStyle: {DeploymentType: BLUE_GREEN, DeploymentOption: WITH_TRAFFIC_CONTROL}
+          AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_FAILURE]}
+      Orders:
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: orders-api
+          Runtime: python3.12
+          Handler: app.handler
+          Role: arn:aws:iam::123456789012:role/orders
+          Code: {S3Bucket: artifacts-bucket, S3Key: orders.zip}
+      Version:
+        Type: AWS::Lambda::Version
+        Properties: {FunctionName: !Ref Orders}
+      Live:
+        Type: AWS::Lambda::Alias
+        Properties: {Name: live, FunctionName: !Ref Orders, FunctionVersion: !GetAtt Version.Version}
+    # file: appspec.yml
+    version: 0.0
+    Resources:
+      - Orders:
+          Type: AWS::Lambda::Function
+          Properties:
+            Name: NAME
+            Alias: live
+            CurrentVersion: "1"
+            TargetVersion: "2"
+    """
+
+_NAMEABLE = re.compile(r"[A-Za-z0-9_-]+")
+_GENERATED = re.compile(r".+-.+-[A-Za-z0-9]{8,}")   # CloudFormation's <stack>-<LogicalId>-<SUFFIX>
+
+
+def _lambda_templates(ctx: ProjectContext) -> list:
+    """The repository's templates that declare Lambda functions or CodeDeploy applications:
+    those the run names, and the others, read for their exports (a pre-commit run names the
+    AppSpec alone)."""
+    import os
+
+    from linter.engine import LINTABLE
+
+    needles = (b"AWS::Lambda::Function", b"AWS::Serverless::Function", b"AWS::CodeDeploy::Application")
+    for rel in ctx.paths():
+        if rel in ctx.files or not rel.lower().endswith(LINTABLE):
+            continue
+        try:
+            with open(os.path.join(ctx.root, rel), "rb") as f:
+                data = f.read(2 * 1024 * 1024 + 1)
+        except OSError:
+            continue
+        if len(data) <= 2 * 1024 * 1024 and any(n in data for n in needles):
+            ctx.file(rel)
+    return [f for _, f in sorted(ctx.files.items()) if f.kind == "cloudformation" and
+            (f.exports.get("functions") or f.exports.get("applications"))]
+
+
+def _deploying(templates: list, appspec) -> tuple | None:  # noqa: ANN001
+    """The template whose CodeDeploy Lambda application the AppSpec is deployed to: the one
+    that declares one (the nearest above the AppSpec when several do), else the one
+    template of the repository that declares functions; None when that cannot be told.
+    (template, how it was chosen, where to point at, what that is)"""
+    import posixpath
+
+    linked = [t for t in templates if any(value_text(a.get("platform")) == "Lambda"
+                                          for a in (t.exports.get("applications") or {}).values())]
+    with_functions = [t for t in templates if t.exports.get("functions")]
+    if len(linked) > 1:
+        folder = posixpath.dirname(appspec.rel)
+
+        def holds_it(t) -> bool:  # noqa: ANN001
+            base = posixpath.dirname(t.rel)
+            return not base or folder == base or folder.startswith(base + "/")
+
+        above = sorted((posixpath.dirname(t.rel).count("/") + bool(posixpath.dirname(t.rel)), t.rel, t)
+                       for t in linked if holds_it(t))
+        if not above or (len(above) > 1 and above[-1][0] == above[-2][0]):
+            return None
+        linked = [above[-1][2]]
+    if linked and linked[0].exports.get("functions"):
+        aid, app = next((k, a) for k, a in sorted(linked[0].exports["applications"].items())
+                        if value_text(a.get("platform")) == "Lambda")
+        how = f"the template of the CodeDeploy Lambda application {aid}"
+        return linked[0], how, app["pos"], "the Lambda application"
+    if len(with_functions) == 1:
+        return with_functions[0], "the repository's one template with functions", None, "the template"
+    return None
+
+
+def _function_name(text: str) -> str | None:
+    """The function an AppSpec's Name names (a name, or a function ARN); None: a placeholder."""
+    text = text.strip()
+    if text.startswith("arn:"):
+        parts = text.split(":")
+        text = parts[6] if len(parts) >= 7 and parts[5] == "function" else ""
+    return text if _NAMEABLE.fullmatch(text) else None
+
+
+def _functions_named(template) -> tuple[dict[str, str], list[str], bool]:  # noqa: ANN001
+    """({physical name: logical id} of functions with a literal FunctionName, logical ids of
+    those without one (CloudFormation generates their names), whether any name is unknown)."""
+    named, generated, unknown = {}, [], False
+    for fid, fn in sorted((template.exports.get("functions") or {}).items()):
+        item = fn.get("name")
+        if item is None:
+            generated.append(fid)
+        elif isinstance(item[0], str):
+            named[item[0]] = fid
+        else:
+            unknown = True
+    return named, generated, unknown
+
+
+def _aliases_of(template, fid: str, physical: str | None) -> tuple[dict[str, list], bool]:  # noqa: ANN001
+    """({alias name: position} the template gives function `fid`, whether some alias of the
+    template may be one of it that cannot be read)."""
+    out: dict[str, list] = {}
+    unknown = False
+    functions = template.exports.get("functions") or {}
+    for _, alias in sorted((template.exports.get("aliases") or {}).items()):
+        target = (alias.get("function") or [None])[0]
+        if isinstance(target, dict) and ("ref" in target or "getatt" in target):
+            resource = target.get("ref") or str(target.get("getatt", "")).split(".")[0]
+            if resource != fid and resource in functions:
+                continue  # another function's alias
+            mine = True if resource == fid else None  # a parameter's value may name it
+        elif isinstance(target, str):
+            mine = physical is not None and (target == physical or target.endswith(f":function:{physical}"))
+            if not mine and _function_name(target) is not None:
+                continue
+        else:
+            mine = None
+        name = (alias.get("name") or [None])[0]
+        if mine is None or not isinstance(name, str):
+            unknown = True
+            continue
+        if mine:
+            out[name] = alias["pos"]
+    fn = (template.exports.get("functions") or {}).get(fid) or {}
+    auto = fn.get("alias")
+    if auto is not None:
+        if isinstance(auto[0], str):
+            out.setdefault(auto[0], auto[1])
+        else:
+            unknown = True
+    return out, unknown
+
+
+@rule(id="XF008", name="lambda-appspec-function", category="reference", severity="error", kinds=("appspec",),
+      project=True,
+      summary="a Lambda AppSpec whose function Name or Alias the template it is deployed with does not declare",
+      fix="name a function the template declares (its FunctionName) and one of that function's aliases",
+      bad=_LAMBDA_EXAMPLE.replace("NAME", "order-api"), good=_LAMBDA_EXAMPLE.replace("NAME", "orders-api"))
+def lambda_appspec_function(ctx: ProjectContext) -> Iterator[Finding]:
+    """A Lambda AppSpec names the function CodeDeploy deploys (`Name`) and the alias whose
+    traffic it shifts from `CurrentVersion` to `TargetVersion` (`Alias`); a function or alias
+    that does not exist fails the deployment at once. The AppSpec is checked against the
+    template that declares the CodeDeploy application with `ComputePlatform: Lambda` (the
+    nearest above the AppSpec when several do), or, when no template declares one, the only
+    template of the repository that declares functions: `Name` must be the `FunctionName` of
+    one of them (a function ARN is read for its name), and `Alias` an AWS::Lambda::Alias of
+    that function (by `Ref`, `Fn::GetAtt` or its name) or its SAM `AutoPublishAlias` (its
+    own, or Globals.Function's).
+
+    The link is the deployment group's application, not a pipeline action: CodePipeline's
+    CodeDeploy action deploys to EC2/On-Premises instances (its action reference says so), so
+    a Lambda AppSpec is sent by `aws deploy create-deployment` from a build or a script, which
+    no action names; what ties it to a template is the Lambda application it is deployed to.
+
+    Never reported: names with placeholders (`${...}`, `<...>`, `{{...}}`) a build fills in; a
+    template whose function names come from parameters or `Fn::Sub` (then any name may be
+    one); a Name shaped like the name CloudFormation generates for a function without
+    FunctionName (`stack-Orders-1A2B3C4D5E6F`); a name another template of the repository
+    declares (its alias is then checked there); an alias of a function the template gives no
+    alias at all (it may be made outside the stack), or gives one whose name is unknown."""
+    appspecs = [a for a in ctx.named("appspec") if a.exports.get("platform") == "Lambda" and
+                a.exports.get("functions")]
+    if not appspecs:
+        return
+    templates = _lambda_templates(ctx)
+    for appspec in appspecs:
+        chosen = _deploying(templates, appspec)
+        if chosen is None:
+            continue
+        template, how, at, what = chosen
+        named, generated, unknown = _functions_named(template)
+        others = {n: (t, fid) for t in templates if t is not template for n, fid in _functions_named(t)[0].items()}
+        for entry in appspec.exports["functions"]:
+            name_item, alias_item = entry.get("name"), entry.get("alias")
+            name = _function_name(name_item[0]) if name_item and isinstance(name_item[0], str) else None
+            if name is None:
+                continue
+            owner, fid = template, named.get(name)
+            if fid is None and name in others:
+                owner, fid = others[name]
+            if fid is None:
+                fid = next((g for g in generated if g in name), None)
+                if fid is not None or unknown or (generated and _GENERATED.fullmatch(name)):
+                    continue  # a generated name, or one of a name that cannot be read: unknown
+                choices = sorted(named)
+                guess = did_you_mean(name, choices)
+                listed = f" (functions: {', '.join(choices)})" if choices else ""
+                yield ctx.report(appspec, name_item[1], f"the AppSpec deploys function '{name}', but "
+                                                        f"'{template.rel}' ({how}) declares no such function"
+                                                        f"{listed}{_hint(guess)}",
+                                 [(template, at, what)], fix=f"write '{guess}'" if guess else None)
+                continue
+            alias = alias_item[0].strip() if alias_item and isinstance(alias_item[0], str) else None
+            if alias is None or not _NAMEABLE.fullmatch(alias):
+                continue
+            given, unsure = _aliases_of(owner, fid, name)
+            if unsure or not given or alias in given:
+                continue
+            guess = did_you_mean(alias, sorted(given))
+            yield ctx.report(appspec, alias_item[1], f"the AppSpec shifts alias '{alias}' of function '{name}', but "
+                                                     f"'{owner.rel}' gives {fid} only the alias"
+                                                     f"{'es' if len(given) > 1 else ''} {', '.join(sorted(given))}"
+                                                     f"{_hint(guess)}",
+                             [(owner, (owner.exports["functions"][fid] or {}).get("pos"), "the function")],
+                             fix=f"write '{guess}'" if guess else None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from linter.document import Node
 from linter.policy import PLATFORMS, image_allowed
@@ -646,12 +646,58 @@ def policy_required_tags(ctx: Context) -> Iterator[Finding]:
 
 # -- POL013 required-rollback, POL014 required-alarms, POL015 allowed-deployment-configs ---
 
+# SAM turns a DeploymentPreference into a deployment group of its own ("Internals", SAM's
+# safe_lambda_deployments documentation); these are the Types it maps to
+# CodeDeployDefault.Lambda<Type>. Any other Type is passed on as the group's
+# DeploymentConfigName unchanged: a full CodeDeployDefault name, or a custom configuration's.
+SAM_TYPES = ("Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes",
+             "Canary10Percent30Minutes", "Linear10PercentEvery1Minute", "Linear10PercentEvery2Minutes",
+             "Linear10PercentEvery3Minutes", "Linear10PercentEvery10Minutes", "AllAtOnce")
+
+
+def _sam_enabled(ctx: Context) -> Iterator[cd.Preference]:
+    """The SAM functions whose (merged) DeploymentPreference is known to be enabled: SAM
+    creates a deployment group for each. `Enabled` from a parameter is unknown: skipped."""
+    for pref in cd._preferences(ctx):
+        if cd._enabled(pref) is True:
+            yield pref
+
+
+def _pref_key(model: cd.Model, pref: cd.Preference, key: str) -> Node | None:
+    """Where a preference's `key` is written, else its DeploymentPreference key (the
+    function's own, or Globals.Function's when only Globals gives one)."""
+    return pref.key_node(key) or (pref.function.props.key_node("DeploymentPreference") if pref.own is not None
+                                  else model.globals_key)
+
+
+def _sam_report(ctx: Context, found: list[tuple[Node, str]], message: Callable[[str, Node], str],
+                fix: str | None = None) -> Iterator[Finding]:
+    """One finding per node (a Globals value shared by several functions is reported once)."""
+    for node, names in cd._grouped(found):
+        plural = "s" if len(names) > 1 else ""
+        yield ctx.report(node, message(f"function{plural} {', '.join(names)}", node), fix=fix)
+
+
+def _no_value(node: Node) -> bool:
+    return node.is_map and len(node.value) == 1 and node.value[0][0].data == "Ref" and \
+        node.value[0][1].data == "AWS::NoValue"
+
+
+def _hook_names(ctx: Context) -> set[str]:
+    """The functions some DeploymentPreference names as a hook, and those named CodeDeployHook_*."""
+    names = {cd.ref_target(node) for pref in cd._preferences(ctx) for _, node in cd._hooks(pref)}
+    for fn in cd.template_model(ctx).of_type(cd.SAM_FUNCTION):
+        if (cd.literal_text(fn.props.get("FunctionName")) or "").startswith(cd.HOOK_PREFIX):
+            names.add(fn.name)
+    return {n for n in names if n}
+
+
 _GROUP = cd._EC2
 
 
 @rule(id="POL013", name="policy-required-rollback", category="practice", severity="error", kinds=("cloudformation",),
-      summary="a deployment group that does not roll back on a failed deployment where policy required-rollback "
-              "requires it",
+      summary="a deployment group (or SAM DeploymentPreference) that does not roll back on a failed deployment "
+              "where policy required-rollback requires it",
       fix="add AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_FAILURE]}",
       bad=_GROUP.replace("[DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM]", "[DEPLOYMENT_STOP_ON_ALARM]"),
       good=_GROUP, example_options=_example("required-rollback", True))
@@ -660,7 +706,18 @@ def policy_required_rollback(ctx: Context) -> Iterator[Finding]:
     automatic rollback with DEPLOYMENT_FAILURE among its events, so a failed deployment puts
     the last good revision back without anyone acting. (CD001 warns of the same in general;
     this makes it the organisation's rule, an error.) A configuration written with intrinsic
-    functions is not judged."""
+    functions is not judged.
+
+    SAM functions: the deployment group SAM creates for an enabled `DeploymentPreference`
+    always rolls back on DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM and
+    DEPLOYMENT_STOP_ON_REQUEST (the template cannot change that), so such a function
+    complies. `Enabled: false` (the function's, or Globals.Function's; `"false"` too) makes SAM
+    create no deployment group: the AutoPublishAlias moves to each new version at once and
+    nothing rolls it back, which is what this policy forbids; it is reported at the Enabled
+    value, except on hook functions (named in a preference's Hooks, or CodeDeployHook_*), which
+    SAM's documentation tells to turn traffic shifting off. A function with no
+    DeploymentPreference at all, or none with an alias, is not deployed by CodeDeploy and not
+    judged (the policy is about deployment groups); `Enabled` from a parameter is unknown."""
     value, label = _policy(ctx)
     if value is not True:
         return
@@ -674,10 +731,22 @@ def policy_required_rollback(ctx: Context) -> Iterator[Finding]:
                "events": "does not roll back on DEPLOYMENT_FAILURE"}[rb.state]
         yield ctx.report(rb.node, f"deployment group {group.name} {why}; {label} requires rollback on a failed "
                                   "deployment")
+    hooks = _hook_names(ctx)
+    found: list[tuple[Node, str]] = []
+    for pref in cd._preferences(ctx):
+        enabled = pref.get("Enabled")
+        if enabled is None or cd._flag(enabled) is not False or pref.alias is None or pref.function.name in hooks:
+            continue
+        found.append((enabled, pref.function.name))
+    yield from _sam_report(ctx, found, lambda who, _: (
+        f"DeploymentPreference Enabled: false leaves {who} without a deployment group: the alias moves to each new "
+        f"version at once and nothing rolls a failed one back; {label} requires rollback on a failed deployment"),
+        fix="remove Enabled: false (SAM's deployment group rolls back on DEPLOYMENT_FAILURE)")
 
 
 @rule(id="POL014", name="policy-required-alarms", category="practice", severity="error", kinds=("cloudformation",),
-      summary="a deployment group that watches no alarm where policy required-alarms requires one",
+      summary="a deployment group or SAM DeploymentPreference that watches no alarm where policy required-alarms "
+              "requires one",
       fix="add AlarmConfiguration: {Enabled: true, Alarms: [{Name: <alarm>}]}",
       bad=_GROUP.replace("AlarmConfiguration:\n        Enabled: true", "AlarmConfiguration:\n        Enabled: false"),
       good=_GROUP, example_options=_example("required-alarms", True))
@@ -685,7 +754,14 @@ def policy_required_alarms(ctx: Context) -> Iterator[Finding]:
     """`required-alarms = true` requires every AWS::CodeDeploy::DeploymentGroup to enable an
     AlarmConfiguration with at least one CloudWatch alarm, so a deployment that raises
     errors is stopped (and, with DEPLOYMENT_STOP_ON_ALARM, rolled back) instead of carrying
-    on. A configuration written with intrinsic functions is not judged."""
+    on. A configuration written with intrinsic functions is not judged.
+
+    SAM functions: an enabled `DeploymentPreference` (merged with Globals.Function's, as SAM
+    merges them) needs `Alarms` with at least one alarm: without it SAM's deployment group gets
+    an AlarmConfiguration that is off. Reported at the Alarms list when it is empty (or holds
+    only `!Ref AWS::NoValue`), else at the DeploymentPreference key (Globals' once for every
+    function it covers). Alarms chosen by `Fn::If`, and preferences whose Enabled comes from a
+    parameter, are not judged; a disabled preference creates no deployment group (POL013)."""
     value, label = _policy(ctx)
     if value is not True:
         return
@@ -697,6 +773,18 @@ def policy_required_alarms(ctx: Context) -> Iterator[Finding]:
                "empty": "enables an AlarmConfiguration with no alarm"}[state]
         at = node if state == "empty" else (group.props.key_node("AlarmConfiguration") or group.key)
         yield ctx.report(at, f"deployment group {group.name} {why}; {label} requires at least one alarm")
+    model = cd.template_model(ctx)
+    found: list[tuple[Node, str]] = []
+    for pref in _sam_enabled(ctx):
+        alarms = pref.get("Alarms")
+        items = cd._items(alarms) if alarms is not None else []
+        if items is None or any(not _no_value(i) for i in items):
+            continue  # alarms written with an intrinsic function (unknown), or at least one alarm
+        found.append((alarms if alarms is not None else _pref_key(model, pref, "Alarms"), pref.function.name))
+    yield from _sam_report(ctx, found, lambda who, node: (
+        f"DeploymentPreference of {who} {'lists no alarm' if node.is_seq else 'has no Alarms'}: the deployment "
+        f"group SAM creates watches none; {label} requires at least one alarm"),
+        fix="add Alarms: [!Ref <alarm>] to the DeploymentPreference")
 
 
 SERVER_DEFAULT = "CodeDeployDefault.OneAtATime"
@@ -704,7 +792,8 @@ SERVER_DEFAULT = "CodeDeployDefault.OneAtATime"
 
 @rule(id="POL015", name="policy-allowed-deployment-configs", category="practice", severity="error",
       kinds=("cloudformation",),
-      summary="a deployment group on a deployment configuration policy allowed-deployment-configs does not list",
+      summary="a deployment group or SAM DeploymentPreference on a deployment configuration policy "
+              "allowed-deployment-configs does not list",
       fix="use one of the deployment configurations the policy allows",
       bad=_GROUP.replace("CodeDeployDefault.HalfAtATime", "CodeDeployDefault.AllAtOnce"), good=_GROUP,
       example_options=_example("allowed-deployment-configs", ["CodeDeployDefault.HalfAtATime"]))
@@ -715,7 +804,18 @@ def policy_allowed_deployment_configs(ctx: Context) -> Iterator[Finding]:
     configuration's DeploymentConfigName (unknown when it has none). A group that names no
     configuration deploys EC2/On-Premises instances with CodeDeployDefault.OneAtATime, so that
     must be allowed; for ECS and Lambda groups without one, and for names built from
-    parameters, nothing is judged."""
+    parameters, nothing is judged.
+
+    SAM functions: the `Type` of an enabled `DeploymentPreference` (the function's, else
+    Globals.Function's) is the configuration of the deployment group SAM creates. SAM maps
+    its predefined Types (Canary10Percent5Minutes/10/15/30Minutes,
+    Linear10PercentEvery1Minute/2/3/10Minutes, AllAtOnce) to CodeDeployDefault.Lambda<Type>
+    and passes any other value on unchanged, so a full CodeDeployDefault name or a custom
+    configuration's name works too (a `Ref` to a DeploymentConfig of the template is read for
+    its DeploymentConfigName). A Type is allowed when the policy matches either the name SAM
+    deploys with or the Type as written (`CodeDeployDefault.LambdaCanary*` and `Canary*` both
+    allow Canary10Percent5Minutes). A Type from a parameter, `Fn::If` or `Fn::Sub` is unknown
+    and not judged."""
     value, label = _policy(ctx)
     if not value:
         return
@@ -738,3 +838,20 @@ def policy_allowed_deployment_configs(ctx: Context) -> Iterator[Finding]:
             if name is None or any(fnmatch.fnmatchcase(name, p) for p in value):
                 continue
             yield ctx.report(item, f"deployment group {group.name} deploys with {name}, which {label} does not allow")
+    found: list[tuple[Node, str]] = []
+    shown: dict[int, str] = {}
+    for pref in _sam_enabled(ctx):
+        node = pref.get("Type")
+        name = _text(node)
+        if name is None and cd.ref_target(node) is not None:
+            config = cd._custom_config(model, node)
+            name = _text(config.props.get("DeploymentConfigName")) if config is not None else None
+        if name is None:
+            continue  # no Type (SAM rejects the template), or one from a parameter, Fn::If, Fn::Sub: unknown
+        full = f"CodeDeployDefault.Lambda{name}" if name in SAM_TYPES else name
+        if any(fnmatch.fnmatchcase(full, p) or fnmatch.fnmatchcase(name, p) for p in value):
+            continue
+        found.append((node, pref.function.name))
+        shown[id(node)] = f"Type {name} ({full})" if full != name else f"Type {name}"
+    yield from _sam_report(ctx, found, lambda who, node: (
+        f"DeploymentPreference {shown[id(node)]} deploys {who}, a deployment configuration {label} does not allow"))
