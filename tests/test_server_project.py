@@ -68,6 +68,14 @@ def test_a_buildspec_fixed_in_the_editor_clears_the_pipelines_finding(client: Ls
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     closed = client.wait("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
     assert closed["diagnostics"] == []
+    # the pipeline opened: its own diagnostics and the project's in one list; hover has the rule's page
+    opened = client.open(root / "pipeline.yaml", (root / "pipeline.yaml").read_text())
+    assert opened == pipeline
+    mine = client.wait("textDocument/publishDiagnostics", lambda p: p["uri"] == pipeline and p.get("version") == 1
+                       and has("XF003")(p))
+    assert [d for d in mine["diagnostics"] if d["code"] == "XF003"] == [xf]
+    shown = client.request("textDocument/hover", {"textDocument": {"uri": pipeline}, "position": xf["range"]["start"]})
+    assert shown["contents"]["value"].startswith("### XF003")
 
 
 def test_an_appspec_fixed_on_disk_clears_the_finding_and_task_definitions_are_linted(

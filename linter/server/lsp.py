@@ -363,6 +363,13 @@ class PipelintServer(LanguageServer):
                 return uri
         return from_fs_path(full) or full
 
+    def project_findings_in(self, path: str) -> list[Finding]:
+        """The project pass's findings that sit in this file."""
+        project = self.projects.get(self.root_of(path) or "")
+        full = os.path.abspath(path)
+        return [f for f in (project.result.findings if project is not None and project.result is not None else ())
+                if os.path.abspath(f.path) == full]
+
     def deferred(self, path: str) -> set[tuple[str, str]]:
         project = self.projects.get(self.root_of(path) or "")
         return project.result.deferred if project is not None and project.result is not None else set()
@@ -539,7 +546,7 @@ class PipelintServer(LanguageServer):
         from linter.docs import rule_markdown
 
         shown: set[str] = set()
-        for f in linted.result.findings:
+        for f in linted.result.findings + self.project_findings_in(linted.path):
             if f.rule in shown or not _touches(f, p, offset, offset):
                 continue
             rule = self.rule_of(f)
