@@ -100,3 +100,22 @@ def test_the_cache_folder_is_not_part_of_the_workspace(tmp_path: Path) -> None:
     found = Linter(Settings()).discover([str(root)])
     assert sorted(os.path.basename(p) for p, _ in found) == ["buildspec.yml", "pipeline.yaml"]
     assert workspace(root).files == 2
+
+
+def test_exports_come_from_the_cache_a_check_of_the_folder_wrote(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from linter.run import Options, cache_for, run
+
+    root = make_repo("ecs-rolling--XF003-not-listed", tmp_path / "repo")
+    settings = Settings(select=["XF"])
+    linter = Linter(settings)
+    monkeypatch.chdir(root)  # `pipelint check` in the folder: files named relative to it
+    run(Options(paths=["."]), settings, linter, cache=cache_for(settings, linter))
+    monkeypatch.chdir(tmp_path)
+    parsed: list[str] = []
+    real = Linter.exports_of
+    monkeypatch.setattr(Linter, "exports_of", lambda self, path, data, folder=None:
+                        parsed.append(path) or real(self, path, data, folder))
+    cache = cache_for(settings, linter, str(root))
+    result = project_findings(linter, settings, str(root), {}, ExportsMemo(cache))
+    assert [f.rule for f in result.findings] == ["XF003"]
+    assert parsed == [] and cache.hits == 2

@@ -131,3 +131,20 @@ def test_a_policy_file_is_linted(client: LspClient, tmp_path: Path) -> None:
     uri = client.open(tmp_path / "deploy-policy.json", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
                                                          ' "Action": "iam:*", "Resource": "*"}]}', "json")
     assert any(d["code"].startswith("IAM") for d in client.diagnostics(uri, 1))
+
+
+def test_a_per_file_finding_the_project_pass_checks_better_goes(client: LspClient, tmp_path: Path) -> None:
+    """AS501 (a hook script not beside the AppSpec) is deferred to the project pass when a
+    pipeline of the workspace packages the revision: the scripts are where its build takes
+    them from, so the buffer's AS501 is withdrawn once the pass has run."""
+    root = make_repo("ec2-codedeploy", tmp_path / "repo")
+    client.initialize(root, CAPABILITIES)
+    appspec = root / "codedeploy" / "appspec.yml"
+    uri = client.open(appspec, appspec.read_text())
+    first = client.wait("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+    if any(d["code"] == "AS501" for d in first["diagnostics"]):  # the pass had not run yet: it comes next
+        first = client.wait("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+    assert [d["code"] for d in first["diagnostics"]] == ["AS102"]
+    # a change keeps it withdrawn (the pass runs with the lint, one publication)
+    client.change(uri, appspec.read_text() + "\n", 2)
+    assert [d["code"] for d in client.diagnostics(uri, 2)] == ["AS102"]

@@ -338,13 +338,14 @@ class PipelintServer(LanguageServer):
             for f in found.findings if found is not None else ():
                 touched.add(self.uri_of(f.path))
                 touched.update(self.uri_of(r.path) for r in f.related)
-        deferred_before = before.deferred if before is not None else set()
+        deferred = {p for p, _ in (before.deferred if before is not None else set()) ^ result.deferred}
+        touched.update(self.uri_of(p) for p in deferred)  # per-file findings withdrawn, or back
         for uri in sorted(touched):
             path = path_of(uri)[0]
             if self.root_of(path) != project.root:
                 continue
-            changed = {r for (p, r) in deferred_before ^ result.deferred if p == os.path.abspath(path)}
-            if self.project_diagnostics(uri) != self.shown.get(uri, []) or changed or uri in also:
+            if self.project_diagnostics(uri) != self.shown.get(uri, []) or os.path.abspath(path) in deferred \
+                    or uri in also:
                 self.publish(uri)
         for uri in sorted(also - touched):
             self.publish(uri)
