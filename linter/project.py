@@ -17,6 +17,11 @@ and its files are unknown. Files the run does not
 name are read only when a rule asks for one by path (`ctx.exports_at`): their exports come
 from the cache, or from parsing them (no checks run, no findings kept). Findings are
 reported only for the files the run named.
+
+An editor's workspace (the language server) runs the same pass through
+`project_findings`: the root is the workspace folder, every file `pipelint check` would
+find there is named, open buffers' texts stand in for the disk's, and an `ExportsMemo`
+keeps exports (and near misses) between passes, so a pass after one change parses one file.
 """
 
 from __future__ import annotations
