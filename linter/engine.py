@@ -25,7 +25,7 @@ from linter.syntax import ParseIssue
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", ".tox", ".nox", "__pycache__",
              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", "cdk.out", ".terraform",
-             ".serverless", "site-packages", ".idea", ".vscode"}
+             ".serverless", "site-packages", ".idea", ".vscode", ".pipelint_cache"}
 LINTABLE = (".yml", ".yaml", ".json", ".template")
 
 

@@ -17,6 +17,11 @@ and its files are unknown. Files the run does not
 name are read only when a rule asks for one by path (`ctx.exports_at`): their exports come
 from the cache, or from parsing them (no checks run, no findings kept). Findings are
 reported only for the files the run named.
+
+An editor's workspace (the language server) runs the same pass through
+`project_findings`: the root is the workspace folder, every file `pipelint check` would
+find there is named, open buffers' texts stand in for the disk's, and an `ExportsMemo`
+keeps exports (and near misses) between passes, so a pass after one change parses one file.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from linter.rule import Finding, Related, Rule
@@ -512,40 +517,174 @@ def project_pass(report: Any, linter: Any, settings: Any, cache: Any,
     (display name, path on disk, exports) of each parsed file the run named. Their
     findings join `report` (suppressions and severity overrides applied); the per-file
     findings they replace (ctx.defer) leave it."""
-    from linter.masking import redact_tokens
-    from linter.run import NotRegular, read_regular
-    from linter.suppress import apply_suppressions
-
-    rules = [r for r in linter.rules.values() if r.project and r.check is not None]
-    if not any(linter.enabled(r, display) for r in rules for display, _, _ in named):
-        return
     root = repository_root([target for _, target, _ in named], settings.root)
     files = []
     for display, target, exports in named:
         rel = os.path.relpath(os.path.abspath(target), root).replace(os.sep, "/")
         if not rel.startswith("../"):
             files.append(ProjectFile(display, rel, exports, True))
+    result = _project(linter, settings, root, files, lambda full, display: load_exports(linter, cache, full, display),
+                      lambda path: report.sources.get(path, ""))
+    if result.deferred:
+        report.findings = [f for f in report.findings if (f.path, f.rule) not in result.deferred]
+    report.findings += result.findings
 
-    def load(full: str, display: str) -> dict | None:
-        """Another file's exports: from the cache (a full entry, or one of exports alone),
-        else parsed now (no checks run) and cached."""
+
+@dataclass
+class ProjectResult:
+    """What a project pass found: its findings (suppressions and severity overrides
+    applied), the per-file findings they replace ((file, rule id): drop them), the number
+    of files it read, and why it did not run, when it did not."""
+
+    findings: list[Finding] = field(default_factory=list)
+    deferred: set[tuple[str, str]] = field(default_factory=set)
+    files: int = 0
+    skipped: str | None = None
+
+
+PROJECT_FILES = 5000   # a workspace with more files of known suffixes gets no project pass in an editor
+
+
+class ExportsMemo:
+    """The exports of a workspace's files, kept between project passes (the language
+    server's): a file on disk is parsed again only when its mtime or size changes, an
+    open buffer only when its text does. With `cache` (the run's cache of the workspace),
+    a file on disk is looked up there before it is parsed, and stored there after."""
+
+    def __init__(self, cache: Any = None) -> None:
+        self.cache = cache
+        self.disk: dict[str, tuple[int, int, dict | None]] = {}
+        self.texts: dict[str, tuple[str, dict | None]] = {}
+        self.paths: list[str] | None = None          # the last pass's walk of the workspace
+        self.near: dict[tuple[str, str], str | None] = {}  # its near misses (difflib: the slow part)
+
+    def walk(self, root: str) -> list[str]:
+        """The workspace's files; the near misses found over them stay while they are the same."""
+        paths = walk_files(root)
+        if paths != self.paths:
+            self.paths = paths
+            self.near.clear()
+        return paths
+
+    def of_file(self, linter: Any, full: str, display: str) -> dict | None:
         try:
-            data = read_regular(full)
-        except (NotRegular, OSError):
+            st = os.stat(full)
+        except OSError:
             return None
-        key = None
-        if cache is not None:
-            key = cache.key(display, data, False)
-            for k in (key, exports_key(key)):
-                entry = cache.get(k)
-                if entry is not None and isinstance(entry.get("exports"), dict):
-                    return entry["exports"]
-        exports = linter.exports_of(display, data, os.path.dirname(full))
-        if cache is not None and key is not None and exports is not None:
-            cache.put(exports_key(key), {"exports": exports})
+        known = self.disk.get(full)
+        if known is not None and known[:2] == (st.st_mtime_ns, st.st_size):
+            return known[2]
+        exports = load_exports(linter, self.cache, full, display)
+        self.disk[full] = (st.st_mtime_ns, st.st_size, exports)
         return exports
 
-    ctx = ProjectContext(root, files, load, walk_files)
+    def of_text(self, linter: Any, full: str, text: str) -> dict | None:
+        known = self.texts.get(full)
+        if known is not None and known[0] == text:
+            return known[1]
+        exports = linter.exports_of(full, text.encode("utf-8"), os.path.dirname(full))
+        self.texts[full] = (text, exports)
+        return exports
+
+    def forget(self, keep: set[str]) -> None:
+        """Drop what is kept of files no longer in the workspace or no longer open."""
+        self.disk = {k: v for k, v in self.disk.items() if k in keep}
+        self.texts = {k: v for k, v in self.texts.items() if k in keep}
+
+
+def project_findings(linter: Any, settings: Any, root: str, overrides: dict[str, str] | None = None,
+                     memo: ExportsMemo | None = None, limit: int = PROJECT_FILES) -> ProjectResult:
+    """The project pass over a workspace (an editor's): every file under `root` that
+    `pipelint check` run there would lint (Linter.discover: known suffixes, excludes,
+    .gitignore), with the texts of `overrides` (absolute path -> an open buffer's text) in
+    place of what the disk holds. Findings are reported under absolute paths. `memo`
+    keeps exports between calls, so a pass after one change parses one file."""
+    from linter.engine import LINTABLE
+
+    root = os.path.abspath(root)
+    memo = memo if memo is not None else ExportsMemo()
+    overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
+    paths: list[str] = []
+    for full, _ in linter.discover([root]):
+        paths.append(os.path.abspath(full))
+        if len(paths) > limit:
+            return ProjectResult(skipped=f"the workspace has over {limit} files to check; "
+                                         "cross-file checks are left to `pipelint check`")
+    known = set(paths)
+    for full in sorted(overrides):  # a buffer not saved yet (one on disk that discovery skips stays out)
+        if full not in known and full.startswith(root.rstrip(os.sep) + os.sep) and not os.path.exists(full) and \
+                full.lower().endswith(LINTABLE) and not linter.excluded(full):
+            paths.append(full)
+    files = []
+    for full in paths:
+        rel = os.path.relpath(full, root)  # the name `pipelint check` run at the root gives it (its cache key)
+        exports = memo.of_text(linter, full, overrides[full]) if full in overrides \
+            else memo.of_file(linter, full, rel)
+        rel = rel.replace(os.sep, "/")
+        if exports is not None:
+            files.append(ProjectFile(full, rel, exports, True))
+    memo.forget(set(paths))
+
+    def text_of(path: str) -> str:
+        if path in overrides:
+            return overrides[path]
+        from linter.engine import decode
+        from linter.run import NotRegular, read_regular
+
+        try:
+            return decode(read_regular(path))[0] or ""
+        except (NotRegular, OSError):
+            return ""
+
+    def load(full: str, display: str) -> dict | None:  # a file the workspace's discovery skips
+        full = os.path.abspath(full)
+        if full in overrides:
+            return memo.of_text(linter, full, overrides[full])
+        return load_exports(linter, memo.cache, full, display)
+
+    result = _project(linter, settings, root, files, load, text_of, memo)
+    result.files = len(files)
+    return result
+
+
+def load_exports(linter: Any, cache: Any, full: str, display: str) -> dict | None:
+    """A file's exports: from the cache (a full entry, or one of exports alone), else
+    parsed now (no checks run) and cached."""
+    from linter.run import NotRegular, read_regular
+
+    try:
+        data = read_regular(full)
+    except (NotRegular, OSError):
+        return None
+    key = None
+    if cache is not None:
+        key = cache.key(display, data, False)
+        for k in (key, exports_key(key)):
+            entry = cache.get(k)
+            if entry is not None and isinstance(entry.get("exports"), dict):
+                return entry["exports"]
+    exports = linter.exports_of(display, data, os.path.dirname(full))
+    if cache is not None and key is not None and exports is not None:
+        cache.put(exports_key(key), {"exports": exports})
+    return exports
+
+
+def _project(linter: Any, settings: Any, root: str, files: list[ProjectFile],
+             load: Callable[[str, str], dict | None], text_of: Callable[[str], str],
+             memo: ExportsMemo | None = None) -> ProjectResult:
+    """The cross-file rules over `files` (the named ones report), suppressions (read in
+    `text_of(display)`) and severity overrides applied."""
+    from linter.masking import redact_tokens
+    from linter.suppress import apply_suppressions
+
+    rules = [r for r in linter.rules.values() if r.project and r.check is not None]
+    if not any(linter.enabled(r, f.display) for r in rules for f in files if f.named):
+        return ProjectResult()
+    ctx = ProjectContext(root, files, load, memo.walk if memo is not None else walk_files)
+    if memo is not None:
+        if memo.near:
+            ctx.paths()  # walked now: the near misses kept are reused only over the same files
+        ctx._near = memo.near
     if not any(f.exports.get("pipelines") for f in files) and any(
             f.exports.get("platform") == "EC2/On-Premises" for f in files if f.kind == "appspec"):
         ctx.discover()  # an AppSpec named alone (pre-commit): the pipeline that packages it says where its root is
@@ -560,20 +699,20 @@ def project_pass(report: Any, linter: Any, settings: Any, cache: Any,
                                      "the other rules ran; please report it"), pl005.fix)
 
     found = run_project(rules, ctx, linter.enabled, internal)
-    if ctx.deferred:
-        report.findings = [f for f in report.findings if (f.path, f.rule) not in ctx.deferred]
     by_file: dict[str, list[Finding]] = {}
     for f in found:
         f.message = redact_tokens(f.message)  # values quoted from other files: never a secret
         by_file.setdefault(f.path, []).append(f)
+    out = ProjectResult(deferred=set(ctx.deferred))
     for path, findings in sorted(by_file.items()):
-        kept = apply_suppressions(path, report.sources.get(path, ""), findings, linter.rules, None,
+        kept = apply_suppressions(path, text_of(path), findings, linter.rules, None,
                                   lambda r: linter.enabled(r, path))
         for f in kept:
             override = settings.severity.get(f.rule) or settings.severity.get(f.name)
             if override:
                 f.severity = override
-        report.findings += kept
+        out.findings += kept
+    return out
 
 
 def exports_key(key: str) -> str:
@@ -611,5 +750,5 @@ def template_configuration(ctx: ProjectContext, rel: str) -> dict | None:
     return params if isinstance(params, dict) else {}
 
 
-__all__ = ["ProjectContext", "ProjectFile", "Build", "Source", "actions", "build_of", "source_of", "holds",
-           "made", "repository_root", "run_project"]
+__all__ = ["ProjectContext", "ProjectFile", "ProjectResult", "ExportsMemo", "project_findings", "Build", "Source",
+           "actions", "build_of", "source_of", "holds", "made", "repository_root", "run_project"]

@@ -83,9 +83,10 @@ def _rule_options(cfg: Config | None) -> dict[str, dict[str, object]]:
     return out
 
 
-def cache_for(settings: Settings, linter: Linter) -> Cache:
+def cache_for(settings: Settings, linter: Linter, root: str | None = None) -> Cache:
     """The cache of a run with these settings (its folder, and the part of every key that
-    the code, cfn-lint's version and the settings give)."""
+    the code, cfn-lint's version and the settings give). `root`: where a run without a
+    configuration file starts (default: the current folder)."""
     import hashlib
     import json
     from dataclasses import asdict
@@ -93,7 +94,7 @@ def cache_for(settings: Settings, linter: Linter) -> Cache:
     context = hashlib.sha256("\0".join((
         code_fingerprint(linter.registry.modules), cfn_lint_version(),
         json.dumps(asdict(settings), sort_keys=True, default=str))).encode()).hexdigest()
-    return Cache(cache_folder(settings.root), context)
+    return Cache(cache_folder(settings.root or root), context)
 
 
 def read_regular(path: str) -> bytes:

@@ -7,6 +7,16 @@ cfn-lint is loaded once. Lints run on the event loop's thread, one at a time: th
 main thread, where the engine's CPU time limit works, and cfn-lint is never run from two
 threads at once.
 
+Cross-file findings (the XF rules of the project pass, linter/project.py): each workspace
+folder is a repository to the project pass, run through linter.project.project_findings
+over the folder's files with the open buffers' texts in place of the disk's (exports kept
+between passes, so a pass after one change parses one file). A finding is published in
+the file it sits in, open or not, with the other files as relatedInformation; each open
+related file gets an information diagnostic pointing back. A pass runs after an open
+buffer is linted (so debounced as typing is), after a save, and after the client reports
+a watched file changed; the files whose project diagnostics changed are published again
+(per-file and project diagnostics merged per URI; an empty list clears).
+
 Sync is Full: pygls applies incremental changes through str.splitlines, which also breaks
 lines at characters LSP does not (U+2028, U+0085, form feeds), and would put an edit of a
 buffer holding one in the wrong place.
@@ -25,19 +35,21 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from linter import __version__, rule_url
 from linter.config import FILES as CONFIG_FILES
 from linter.config import ConfigError
-from linter.engine import FileResult, Linter, Settings
+from linter.engine import LINTABLE, FileResult, Linter, Settings
 from linter.masking import redact_tokens
 from linter.registry import RegistryError
-from linter.rule import Finding
+from linter.project import ExportsMemo, ProjectResult, project_findings
+from linter.rule import Finding, Related
 from linter.run import fix_text, lint_text, parse_text, settings_for, use_settings
 from linter.server.positions import UTF16, Positions
 
 DEBOUNCE = 0.3          # seconds: a change within this time of the last one waits for typing to pause
+WATCHED_DEBOUNCE = 0.1  # seconds: files changed on disk wait this long for the rest of their burst
 SOURCE = "pipelint"
 FIX_ALL = "source.fixAll.pipelint"
 SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
@@ -65,6 +77,17 @@ class Linted:
         return self._doc or None
 
 
+@dataclass
+class Project:
+    """A workspace folder's project pass: what it found last, and the exports it keeps."""
+
+    root: str
+    memo: ExportsMemo
+    result: ProjectResult | None = None
+    pending: asyncio.Task | None = None
+    said: str | None = None       # the last reason it was skipped, logged once
+
+
 class PipelintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("pipelint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
@@ -74,6 +97,8 @@ class PipelintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # uri -> its debounced lint
         self.last_change: dict[str, float] = {}
         self.stale: set[str] = set()                # uris to lint again though their text is the same
+        self.projects: dict[str, Project] = {}      # workspace folder -> its project pass
+        self.shown: dict[str, list[lsp.Diagnostic]] = {}  # uri -> the project diagnostics last published there
 
     # -- messages to the client ------------------------------------------------------------
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
@@ -105,6 +130,21 @@ class PipelintServer(LanguageServer):
         inside = [f for f in folders if f and (path == f or path.startswith(f.rstrip(os.sep) + os.sep))]
         return max(inside, key=len) if inside else os.path.dirname(path)
 
+    def roots(self) -> list[str]:
+        """The workspace folders: the repositories of the project pass."""
+        out: list[str] = []
+        try:
+            out = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
+            if self.workspace.root_path:
+                out.append(self.workspace.root_path)
+        except Exception:
+            pass
+        return sorted({os.path.abspath(f) for f in out if f and os.path.isdir(f)})
+
+    def root_of(self, path: str) -> str | None:
+        inside = [r for r in self.roots() if path.startswith(r.rstrip(os.sep) + os.sep)]
+        return max(inside, key=len) if inside else None
+
     def linter_for(self, path: str | None) -> Linter:
         folder = self.folder_of(path) or os.getcwd()
         settings = self.settings.get(folder)
@@ -125,8 +165,21 @@ class PipelintServer(LanguageServer):
     def reload(self, why: str) -> None:
         self.settings.clear()
         self.log(f"configuration reloaded ({why})")
+        roots = self.roots()
+        for root in list(self.projects):  # exports depend on the settings: read again; results stay until then
+            if root in roots:
+                self.projects[root].memo = self.memo_for(root)
+                self.projects[root].said = None
+            else:
+                del self.projects[root]
         for uri in list(self.linted):
             self.relint(uri)
+        for root in roots:
+            self.schedule_project(root)
+        for uri in list(self.shown):  # files of a folder no longer in the workspace
+            if self.root_of(path_of(uri)[0]) is None:
+                self.shown.pop(uri, None)
+                self.publish(uri)
 
     def relint(self, uri: str) -> None:
         """Lint `uri` again now, though its text has not changed (what it depends on has)."""
@@ -136,6 +189,8 @@ class PipelintServer(LanguageServer):
     # -- linting -------------------------------------------------------------------------------
     def lint(self, uri: str) -> Linted | None:
         """Lint the buffer as it is now; None when the editor holds no such buffer."""
+        if not self.is_open(uri):
+            return None  # pygls would read a closed file from disk: its per-file findings are not shown
         try:
             doc = self.workspace.get_text_document(uri)
             text = doc.source
@@ -156,13 +211,25 @@ class PipelintServer(LanguageServer):
         self.linted[uri] = linted
         return linted
 
+    def is_open(self, uri: str) -> bool:
+        try:
+            return unquote(uri) in self.workspace.text_documents
+        except Exception:
+            return False
+
     def publish(self, uri: str) -> None:
+        """The buffer's own diagnostics (when it is open) and the project's, in one list."""
         linted = self.lint(uri)
-        if linted is None:
-            return
-        findings = linted.result.findings if linted.result is not None else []
-        diagnostics = [self.diagnostic(f, linted) for f in findings]
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diagnostics, linted.version))
+        findings = linted.result.findings if linted is not None and linted.result is not None else []
+        deferred = self.deferred(path_of(uri)[0])
+        diagnostics = [self.diagnostic(f, linted.positions) for f in findings if (f.path, f.rule) not in deferred]
+        project = self.project_diagnostics(uri)
+        if project:
+            self.shown[uri] = project
+        else:
+            self.shown.pop(uri, None)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+            uri, diagnostics + project, linted.version if linted is not None else None))
 
     def schedule(self, uri: str, delay: float) -> None:
         """Lint `uri` after `delay` seconds, in place of a lint already waiting (the stale one)."""
@@ -176,10 +243,27 @@ class PipelintServer(LanguageServer):
             await asyncio.sleep(delay)
         if self.pending.get(uri) is asyncio.current_task():
             del self.pending[uri]
+        root = self.root_of(path_of(uri)[0]) if uri.startswith("file:") else None
+        if root is None or not path_of(uri)[0].lower().endswith(LINTABLE):
+            root = None
+        project = self.projects.get(root) if root is not None else None
+        if project is not None and project.said:
+            root = None  # too large a workspace: tried again when files are created or deleted
+        elif project is not None and project.result is not None and \
+                (project.pending is None or project.pending.done()):
+            # the pass has run before (exports kept): run it now, and publish the buffer once, up to date
+            try:
+                self.run_project(project, {uri})
+                return
+            except Exception as exc:
+                self.log(f"internal error in the cross-file checks of {root}: {_error(exc)}; please report it",
+                         lsp.MessageType.Error)
         try:
             self.publish(uri)
         except Exception as exc:
             self.log(f"cannot publish the diagnostics of {uri}: {_error(exc)}", lsp.MessageType.Error)
+        if root is not None:
+            self.schedule_project(root)  # the first: after the buffer's own diagnostics are out
 
     def changed(self, uri: str) -> None:
         """A change is linted at once after a pause in typing, else when typing pauses."""
@@ -189,22 +273,192 @@ class PipelintServer(LanguageServer):
         self.schedule(uri, 0 if quiet else DEBOUNCE)
 
     def related_changed(self, paths: list[str]) -> None:
-        """Files changed on disk: relint the buffers whose results depend on other files.
-        (The seam for cross-file findings: a repository view would name the buffers each
-        changed file concerns.)"""
+        """Files changed on disk: relint the buffers whose results depend on other files,
+        and run the project pass of each workspace folder holding one of them."""
         for uri, linted in list(self.linted.items()):
             if linted.result is None or linted.result.volatile:
                 self.relint(uri)
+        for root in sorted({r for r in (self.root_of(os.path.abspath(p)) for p in paths) if r is not None}):
+            self.schedule_project(root, WATCHED_DEBOUNCE)  # a checkout changes many files at once
+
+    # -- the project pass ----------------------------------------------------------------------
+    def schedule_project(self, root: str, delay: float = 0) -> None:
+        """Run the project pass of `root` soon, in place of one already waiting."""
+        project = self.projects.get(root)
+        if project is None:
+            project = self.projects[root] = Project(root, self.memo_for(root))
+        if project.pending is not None and not project.pending.done():
+            project.pending.cancel()
+        project.pending = asyncio.get_running_loop().create_task(self._project_later(project, delay))
+
+    def memo_for(self, root: str) -> ExportsMemo:
+        """Where the exports of a folder's files are kept: in memory, and in the run's cache
+        of the folder when it has one (a `pipelint check` made it; the server makes none)."""
+        cache = None
+        try:
+            from linter.cache import cache_folder
+            from linter.run import cache_for
+
+            linter = self.linter_for(os.path.join(root, "x"))
+            if os.path.isdir(cache_folder(linter.settings.root or root)):
+                cache = cache_for(linter.settings, linter, root)
+        except Exception as exc:
+            self.log(f"the cache of {root} is not used: {_error(exc)}")
+        return ExportsMemo(cache)
+
+    async def _project_later(self, project: Project, delay: float) -> None:
+        await asyncio.sleep(delay)  # even 0: the lints waiting (typing) go first
+        if self.projects.get(project.root) is not project:
+            return  # the configuration was reloaded since
+        try:
+            self.run_project(project)
+        except Exception as exc:
+            self.log(f"internal error in the cross-file checks of {project.root}: {_error(exc)}; please report it",
+                     lsp.MessageType.Error)
+
+    def run_project(self, project: Project, also: set[str] = frozenset()) -> None:
+        """The pass, then every file whose project diagnostics changed (and `also`) published."""
+        linter = self.linter_for(os.path.join(project.root, "x"))
+        overrides = {}
+        for uri in self.open_uris():
+            path, folder = path_of(uri)
+            if folder is not None and self.root_of(path) == project.root:
+                try:
+                    overrides[os.path.abspath(path)] = self.workspace.get_text_document(uri).source
+                except Exception:
+                    continue
+        result = project_findings(linter, linter.settings, project.root, overrides, project.memo)
+        if result.skipped and result.skipped != project.said:
+            self.log(f"{project.root}: {result.skipped}")
+        project.said = result.skipped
+        before = project.result
+        project.result = result
+        touched = set(self.shown)
+        for found in (before, result):
+            for f in found.findings if found is not None else ():
+                touched.add(self.uri_of(f.path))
+                touched.update(self.uri_of(r.path) for r in f.related)
+        deferred = {p for p, _ in (before.deferred if before is not None else set()) ^ result.deferred}
+        touched.update(self.uri_of(p) for p in deferred)  # per-file findings withdrawn, or back
+        for uri in sorted(touched):
+            path = path_of(uri)[0]
+            if self.root_of(path) != project.root:
+                continue
+            if self.project_diagnostics(uri) != self.shown.get(uri, []) or os.path.abspath(path) in deferred \
+                    or uri in also:
+                self.publish(uri)
+        for uri in sorted(also - touched):
+            self.publish(uri)
+
+    def open_uris(self) -> list[str]:
+        try:
+            return list(self.workspace.text_documents)
+        except Exception:
+            return []
+
+    def uri_of(self, path: str) -> str:
+        """The URI of a file the project pass names (the open buffer's spelling, when open)."""
+        full = os.path.abspath(path)
+        for uri in self.open_uris():
+            if uri.startswith("file:") and os.path.abspath(path_of(uri)[0]) == full:
+                return uri
+        return from_fs_path(full) or full
+
+    def project_findings_in(self, path: str) -> list[Finding]:
+        """The project pass's findings that sit in this file."""
+        project = self.projects.get(self.root_of(path) or "")
+        full = os.path.abspath(path)
+        return [f for f in (project.result.findings if project is not None and project.result is not None else ())
+                if os.path.abspath(f.path) == full]
+
+    def deferred(self, path: str) -> set[tuple[str, str]]:
+        project = self.projects.get(self.root_of(path) or "")
+        return project.result.deferred if project is not None and project.result is not None else set()
+
+    def project_diagnostics(self, uri: str) -> list[lsp.Diagnostic]:
+        """The project findings in this file, and (when it is open) a pointer back from
+        each place of it that another file's finding names."""
+        path, folder = path_of(uri)
+        project = self.projects.get(self.root_of(path) or "") if folder is not None else None
+        if project is None or project.result is None:
+            return []
+        full = os.path.abspath(path)
+        positions: dict[str, Positions | None] = {}
+
+        def at(p: str) -> Positions | None:
+            if p not in positions:
+                positions[p] = self.positions_of(p)
+            return positions[p]
+
+        out: list[lsp.Diagnostic] = []
+        for f in project.result.findings:
+            if os.path.abspath(f.path) == full and at(full) is not None:
+                d = self.diagnostic(f, at(full))
+                if self.related_information():
+                    d.related_information = [self.related(r, at(os.path.abspath(r.path))) for r in f.related] or None
+                out.append(d)
+        if not self.is_open(uri):
+            return out
+        for f in project.result.findings:
+            for r in f.related:
+                if os.path.abspath(r.path) != full or os.path.abspath(f.path) == full or at(full) is None:
+                    continue
+                p = at(full)
+                start = lsp.Position(*p.to_lsp(r.line, r.column))
+                line_text = p.lines.line_text(r.line) if r.line <= len(p.lines.starts) else ""
+                end = lsp.Position(*p.to_lsp(r.line, max(len(line_text.rstrip()) + 1, r.column)))
+                where = self.display(f.path)
+                d = self.diagnostic(f, at(full))
+                d.range = lsp.Range(start, end)
+                d.severity = lsp.DiagnosticSeverity.Information
+                d.message = f"{r.message}: {where}:{f.line} reports: {f.message}"
+                if self.related_information():
+                    main = at(os.path.abspath(f.path))
+                    d.related_information = [lsp.DiagnosticRelatedInformation(
+                        lsp.Location(self.uri_of(f.path), lsp_range(main, f.line, f.column, f.end_line, f.end_column)
+                                     if main is not None else lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))),
+                        f"{f.rule}: {f.message}")]
+                out.append(d)
+        return out
+
+    def display(self, path: str) -> str:
+        root = self.root_of(os.path.abspath(path))
+        return os.path.relpath(path, root).replace(os.sep, "/") if root else path
+
+    def positions_of(self, path: str) -> Positions | None:
+        """The positions of a file the project pass names: its open buffer's, else the disk's."""
+        uri = self.uri_of(path)
+        linted = self.linted.get(uri)
+        if linted is not None:
+            return linted.positions
+        from linter.engine import decode
+        from linter.run import NotRegular, read_regular
+
+        try:
+            text = decode(read_regular(path))[0]
+        except (NotRegular, OSError):
+            return None
+        return Positions(text or "", self.encoding())
+
+    def related_information(self) -> bool:
+        try:
+            return bool(self.client_capabilities.text_document.publish_diagnostics.related_information)
+        except AttributeError:
+            return False
+
+    def related(self, r: Related, p: Positions | None) -> lsp.DiagnosticRelatedInformation:
+        pos = lsp.Position(*p.to_lsp(r.line, r.column)) if p is not None else lsp.Position(max(r.line - 1, 0), 0)
+        return lsp.DiagnosticRelatedInformation(lsp.Location(self.uri_of(r.path), lsp.Range(pos, pos)), r.message)
 
     # -- conversions -------------------------------------------------------------------------
     def rule_of(self, finding: Finding):  # noqa: ANN201 - a Rule or None
         return self.linter.rules.get(finding.rule) if self.linter is not None else None
 
-    def diagnostic(self, f: Finding, linted: Linted) -> lsp.Diagnostic:
+    def diagnostic(self, f: Finding, positions: Positions) -> lsp.Diagnostic:
         rule = self.rule_of(f)
         url = (rule.url if rule is not None and rule.url else "") or rule_url(f.rule)
         return lsp.Diagnostic(
-            range=lsp_range(linted.positions, f.line, f.column, f.end_line, f.end_column),
+            range=lsp_range(positions, f.line, f.column, f.end_line, f.end_column),
             message=f.message, severity=SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
             code=f.rule, code_description=lsp.CodeDescription(href=url), source=SOURCE)
 
@@ -237,7 +491,7 @@ class PipelintServer(LanguageServer):
                     safe = f.applicability == "safe"
                     actions.append(lsp.CodeAction(
                         title=f"Fix {f.rule}: {f.fix or f.name}" + ("" if safe else " (unsafe)"),
-                        kind=lsp.CodeActionKind.QuickFix, diagnostics=[self.diagnostic(f, linted)],
+                        kind=lsp.CodeActionKind.QuickFix, diagnostics=[self.diagnostic(f, linted.positions)],
                         is_preferred=safe or None, edit=self.edit(uri, linted, f.edits)))
             if linted.path.lower().endswith(YAML_SUFFIXES) and not _is_json(linted.text):
                 seen: set[tuple[str, int]] = set()
@@ -249,7 +503,7 @@ class PipelintServer(LanguageServer):
                     if edit is not None:
                         actions.append(lsp.CodeAction(
                             title=f"Disable {f.rule} for this line", kind=lsp.CodeActionKind.QuickFix,
-                            diagnostics=[self.diagnostic(f, linted)], edit=self.edit(uri, linted, [edit])))
+                            diagnostics=[self.diagnostic(f, linted.positions)], edit=self.edit(uri, linted, [edit])))
         if wanted(FIX_ALL) and any(f.edits and f.applicability == "safe" for f in linted.result.findings):
             action = lsp.CodeAction(title="Fix all safe problems in this file (pipelint)", kind=FIX_ALL,
                                     data={"uri": uri, "version": linted.version})
@@ -293,7 +547,7 @@ class PipelintServer(LanguageServer):
         from linter.docs import rule_markdown
 
         shown: set[str] = set()
-        for f in linted.result.findings:
+        for f in linted.result.findings + self.project_findings_in(linted.path):
             if f.rule in shown or not _touches(f, p, offset, offset):
                 continue
             rule = self.rule_of(f)
@@ -424,6 +678,9 @@ def build() -> PipelintServer:
             # files created or deleted anywhere: the scripts and files a buffer names
             watchers.append(lsp.FileSystemWatcher(glob_pattern="**/*",
                                                   kind=lsp.WatchKind.Create | lsp.WatchKind.Delete))
+            # and the files the project pass reads, changed outside the editor (git checkout)
+            watchers.append(lsp.FileSystemWatcher(glob_pattern="**/*.{yml,yaml,json,template}",
+                                                  kind=lsp.WatchKind.Change))
             ls.client_register_capability(lsp.RegistrationParams([lsp.Registration(
                 id="pipelint-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
@@ -453,7 +710,10 @@ def build() -> PipelintServer:
         ls.linted.pop(uri, None)
         ls.last_change.pop(uri, None)
         ls.stale.discard(uri)
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
+        ls.publish(uri)  # closed: its project findings stay (not the pointers back), the rest goes
+        root = ls.root_of(path_of(uri)[0]) if uri.startswith("file:") else None
+        if root is not None:
+            ls.schedule_project(root)  # the disk's text takes the buffer's place
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: PipelintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
