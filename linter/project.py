@@ -335,6 +335,15 @@ def read_from(file: ProjectFile, pipeline: dict, artifact: str, ctx: ProjectCont
     return out
 
 
+def folders_up(rel: str) -> list[str]:
+    """The folders from a file's own up to the repository's root ("")."""
+    folders, folder = [], posixpath.dirname(rel)
+    while folder:
+        folders.append(folder)
+        folder = posixpath.dirname(folder)
+    return folders + [""]
+
+
 def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> str | None:
     """Which folder of this repository a repository source action's artifact is: "" (the
     root) or a folder between the pipeline's file and the root (a repository of samples),
@@ -345,11 +354,7 @@ def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact
     key = (file.rel, pipeline["id"], artifact)
     if key not in ctx.anchors:
         paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact, ctx)) if p]
-        folders, folder = [], posixpath.dirname(file.rel)
-        while folder:
-            folders.append(folder)
-            folder = posixpath.dirname(folder)
-        folders.append("")
+        folders = folders_up(file.rel)
         found = None if paths else ""
         for folder in folders if paths else ():
             if any(ctx.exists(join(folder, p)) for p in paths):

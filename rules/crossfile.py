@@ -16,8 +16,8 @@ import json
 import re
 from typing import Iterator
 
-from linter.project import (ProjectContext, actions, build_of, copied_from, holds, join, made, patterns_text, source_of,
-                            template_configuration, value_text)
+from linter.project import (ProjectContext, actions, build_of, copied_from, folders_up, holds, join, made, patterns_text,
+                            source_of, template_configuration, value_text)
 from linter.rule import Finding, rule
 from linter.suggest import did_you_mean
 
@@ -135,6 +135,10 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             base = bases.get(pid, "")
             if rel is None or ctx.exists(join(base, rel)):
                 continue
+            if pid not in reached:  # no pipeline here says where its source's root is: maybe a sample's folder
+                if any(ctx.exists(join(folder, rel)) for folder in folders_up(file.rel)):
+                    continue
+                base = next((folder for folder in folders_up(file.rel) if ctx.near_miss(rel, folder)), "")
             given = spec is not None and spec[0].strip()
             where = spec[1] if given else project["pos"]
             related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
