@@ -138,7 +138,10 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             if pid not in reached:  # no pipeline here says where its source's root is: maybe a sample's folder
                 if any(ctx.exists(join(folder, rel)) for folder in folders_up(file.rel)):
                     continue
-                base = next((folder for folder in folders_up(file.rel) if ctx.near_miss(rel, folder)), "")
+                base = next((folder for folder in folders_up(file.rel) if ctx.near_miss(rel, folder)), None)
+                if base is None:
+                    continue  # not even a near miss there: the source may be another repository, or this one's
+                    # subfolder of the same name (a monorepo's service) is not what the project reads
             given = spec is not None and spec[0].strip()
             where = spec[1] if given else project["pos"]
             related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
