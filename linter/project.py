@@ -447,15 +447,18 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
 def _written(source: Source) -> list[str]:
     exports = source.build.exports if source.build else None
     base = source.build.base if source.build else ""
-    return [join(base, clean(w["path"])) for w in (exports or {}).get("writes", ())]
+    return [join(base, clean(w["path"])) for w in (exports or {}).get("writes", ()) if not w.get("dir")]
 
 
 def copied_from(source: Source, rel: str) -> str | None:
     """The repository file a build's command copies to `rel` (`cp a b`), or None."""
     base = source.build.base if source.build else ""
     for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
-        if w.get("from") and join(base, clean(w["path"])) == rel:
+        target = join(base, clean(w["path"]))
+        if w.get("from") and target == rel:
             return join(base, clean(w["from"]))
+        if w.get("from") and rel.startswith(target + "/"):  # `cp -r src dst`: dst/x comes from src/x
+            return join(base, clean(w["from"] + "/" + rel[len(target) + 1:]))
     return None
 
 
@@ -465,6 +468,10 @@ def made(ctx: ProjectContext, source: Source, rel: str) -> bool | None:
     makes files in ways not read here)."""
     if rel in _written(source) or source.build is not None and source.build.from_repo and ctx.exists(rel):
         return True
+    base = source.build.base if source.build else ""
+    for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
+        if w.get("dir") and rel.startswith(join(base, clean(w["path"])) + "/"):
+            return True  # below a folder the build makes (`mkdir -p`): filled in ways not read here
     return None
 
 

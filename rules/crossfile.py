@@ -560,6 +560,12 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                                                f"{source.action['name']} does not put it in the revision: {why} "
                                                f"({patterns_text(source)})",
                                      [(appspec, pos, "the hook script")] + related)
+                elif held and source.build is not None and source.build.from_repo and copied_from(source, why) and \
+                        not made(ctx, source, copied_from(source, why)) and ctx.suggest(copied_from(source, why)):
+                    origin = copied_from(source, why)
+                    yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
+                                               f"{source.action['name']} copies from '{origin}': not in the repository; "
+                                               f"did you mean '{ctx.suggest(origin)}'?", [(appspec, pos, "the hook script")])
                 elif held and source.build is not None and source.build.from_repo and \
                         not made(ctx, source, why) and not copied_from(source, why) and \
                         ctx.suggest(why) and not ctx.exists(why):
