@@ -13,6 +13,7 @@ Examples are several files: each `# file: NAME` line starts the next one.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from typing import Iterator
 
@@ -318,6 +319,22 @@ _CFN_EXAMPLE = """
     """
 
 
+def _unmade(ctx: ProjectContext, source, path: str | None) -> str | None:  # noqa: ANN001 - a Source
+    """The repository path a build output's `path` most likely meant, when a build of the
+    repository takes `path` by its files patterns but neither the repository nor a command
+    read here has it, and its folder is one the repository has (a folder the repository
+    lacks is made by the build, in ways not read here) and the repository has a near miss
+    of it. None otherwise."""
+    if source.build is None or not source.build.from_repo or not path:
+        return None
+    if made(ctx, source, path) or copied_from(source, path) or ctx.exists(path):
+        return None
+    folder = posixpath.dirname(path)
+    if folder and not ctx.suggestions(folder):
+        return None
+    return ctx.near_miss(path)  # a typo; a file of that name elsewhere may be staged by a script
+
+
 def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict) -> Iterator[Finding]:  # noqa: ANN001
     """TemplateConfiguration (`Artifact::path`) must be in its artifact too."""
     item = action["config"].get("TemplateConfiguration")
@@ -329,6 +346,11 @@ def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict)
     if rel is None or source is None:
         return
     found, why = holds(ctx, source, rel)
+    guess = _unmade(ctx, source, why) if found else None
+    if guess:
+        yield ctx.report(file, item[1], f"TemplateConfiguration names '{rel}' in '{ref[0]}', which build "
+                                        f"{source.action['name']} takes from '{why}': not in the repository; "
+                                        f"did you mean '{guess}'?")
     if found is not False:
         return
     if source.build is None:
@@ -393,6 +415,11 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
             if not found or origin is None:
                 continue
             if source.build is not None:
+                guess = _unmade(ctx, source, origin)
+                if guess:
+                    yield ctx.report(file, path_item[1], f"TemplatePath names '{rel}' in '{artifact}', which build "
+                                                         f"{source.action['name']} takes from '{origin}': not in the "
+                                                         f"repository; did you mean '{guess}'?")
                 origin = copied_from(source, origin) or (origin if made(ctx, source, origin) else None)
                 if origin is None or not source.build.from_repo:
                     continue
@@ -543,6 +570,15 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                 yield ctx.report(file, at, f"the action {action['name']} deploys '{artifact}', {what}, which holds no "
                                            f"appspec.yml at its root{why}", related)
                 continue
+            if where is None and source.build is not None:
+                for name in _APPSPEC_NAMES:
+                    held, path = holds(ctx, source, name)
+                    guess = _unmade(ctx, source, path) if held else None
+                    if guess:
+                        yield ctx.report(file, at, f"the action {action['name']} deploys '{artifact}', whose "
+                                                   f"appspec build {source.action['name']} takes from '{path}': not "
+                                                   f"in the repository; did you mean '{guess}'?", related)
+                        break
             if appspec is None or appspec.exports.get("platform") != "EC2/On-Premises":
                 continue
             ctx.defer(appspec, "AS501")
@@ -566,12 +602,11 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                     yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
                                                f"{source.action['name']} copies from '{origin}': not in the repository; "
                                                f"did you mean '{ctx.suggest(origin)}'?", [(appspec, pos, "the hook script")])
-                elif held and source.build is not None and source.build.from_repo and \
-                        not made(ctx, source, why) and not copied_from(source, why) and \
-                        ctx.suggest(why) and not ctx.exists(why):
+                elif held and _unmade(ctx, source, why):
                     yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
                                                f"{source.action['name']} takes from '{why}': not in the repository; "
-                                               f"did you mean '{ctx.suggest(why)}'?", [(appspec, pos, "the hook script")])
+                                               f"did you mean '{_unmade(ctx, source, why)}'?",
+                                     [(appspec, pos, "the hook script")])
 
 
 # -- XF007 ---------------------------------------------------------------------------------
