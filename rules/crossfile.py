@@ -17,8 +17,8 @@ import posixpath
 import re
 from typing import Iterator
 
-from linter.project import (ProjectContext, actions, build_of, copied_from, folders_up, holds, join, made, patterns_text,
-                            source_of, template_configuration, value_text)
+from linter.project import (ProjectContext, _written, actions, build_of, copied_from, folders_up, holds, join, made,
+                            patterns_text, source_of, template_configuration, value_text)
 from linter.rule import Finding, rule
 from linter.suggest import did_you_mean
 
@@ -439,12 +439,18 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
                                      [(template, None, "the template")], fix=f"write '{guess}'" if guess else None)
             conf = _artifact_path(value_text(config.get("TemplateConfiguration")))
             if config.get("TemplateConfiguration") is not None:
-                if conf is None or source_of(ctx, file, pipeline, conf[0]) is None or \
-                        source_of(ctx, file, pipeline, conf[0]).build is not None:
+                conf_source = source_of(ctx, file, pipeline, conf[0]) if conf is not None else None
+                conf_rel = ctx.normal(conf[1]) if conf is not None else None
+                if conf_source is None or conf_rel is None:
                     continue  # a configuration file that cannot be read here may give them
-                conf_rel = ctx.normal(conf[1])
-                params = template_configuration(ctx, join(source_of(ctx, file, pipeline, conf[0]).base, conf_rel)) \
-                    if conf_rel else None
+                conf_path = join(conf_source.base, conf_rel)
+                if conf_source.build is not None:  # a build's output: the repository's file it passes on, if any
+                    held, where = holds(ctx, conf_source, conf_rel)
+                    conf_path = None
+                    if held and conf_source.build.from_repo:
+                        conf_path = copied_from(conf_source, where) or \
+                            (where if ctx.exists(where) and where not in _written(conf_source) else None)
+                params = template_configuration(ctx, conf_path) if conf_path else None
                 if params is None:
                     continue
                 given = {**params, **given}
