@@ -184,9 +184,12 @@ def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
                 name, where = next(((n, w) for n, w in action["outputs"] if n in read), (None, None))
                 if name is None:
                     continue  # an output nothing reads: uploaded empty, harmless
+                whose = f"its buildspec {spec_name}" if build.spec else "its inline buildspec"
                 yield ctx.report(file, where, f"the action {action['name']} outputs '{name}', which a later action "
-                                              f"reads, but its buildspec {spec_name} has no artifacts section, so "
-                                              "nothing is put in it", [(spec, None, "the buildspec")])
+                                              f"reads, but {whose} has no artifacts section, so "
+                                              "nothing is put in it",
+                                 [(spec, None if build.spec else (build.project.get("buildspec") or [None, None])[1],
+                                   "the buildspec")])
                 continue
             if len(action["outputs"]) < 2:
                 continue
