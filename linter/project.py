@@ -218,6 +218,9 @@ def find_project(file: ProjectFile, action: dict, ctx: ProjectContext | None = N
     value = item[0]
     if isinstance(value, dict) and "ref" in value and value["ref"] in projects:
         return value["ref"], projects[value["ref"]]
+    if isinstance(value, dict) and "sub" in value:  # !Sub "${App}-build": the project whose Name is the same !Sub
+        found = [(pid, p) for pid, p in sorted(projects.items()) if (p.get("name") or [None])[0] == value]
+        return found[0] if len(found) == 1 else None
     if not isinstance(value, str):
         return None
     for pid, project in sorted(projects.items()):
@@ -361,7 +364,10 @@ def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact
                 found = folder
                 break
         for folder in folders if paths and found is None else ():
-            if any(ctx.near_miss(p, folder) for p in paths):
+            # a typo of a path read, not the same path inside a subfolder (`api/buildspec.yml` for
+            # `buildspec.yml`: the artifact is that subfolder's repository, whose files are unknown)
+            guesses = [(p, ctx.near_miss(p, folder)) for p in paths]
+            if any(g is not None and not g.endswith("/" + p) for p, g in guesses):
                 found = folder
                 break
         ctx.anchors[key] = found
@@ -438,7 +444,9 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
             inner = c if not top else (c[len(top) + 1:] if c.startswith(top + "/") else None)
             if inner is not None and any(r.match(inner) for r in regexes):
                 return True, c
-        return (None, None) if not candidates else (False, "no files pattern takes it")
+        if not candidates or any(glob_regex(posixpath.basename(clean(p))).match(target) for p in patterns):
+            return None, None  # a pattern can take a file of that name the build makes in ways not read here
+        return False, "no files pattern takes it"
     if not any(r.match(target) for r in regexes):
         return False, "no files pattern takes it"
     return True, join(top, target)
