@@ -479,18 +479,18 @@ def revision(ctx: ProjectContext, file, pipeline: dict, action: dict):  # noqa: 
     source = source_of(ctx, file, pipeline, action["inputs"][0][0])
     if source is None:
         return None
-    for name in _APPSPEC_NAMES:
+    unknown = False
+    for name in _APPSPEC_NAMES:  # a pattern may take both names: the one the revision really has counts
         found, where = holds(ctx, source, name)
+        if found and source.build is not None:
+            where = copied_from(source, where) or (where if made(ctx, source, where) else None)
+            found = None if where is None or not source.build.from_repo else found
         if found is None:
-            return source, None, None
-        if found:
-            if source.build is not None:
-                where = copied_from(source, where) or (where if made(ctx, source, where) else None)
-                if where is None or not source.build.from_repo:
-                    return source, None, None
+            unknown = True
+        elif found:
             spec = ctx.file(where)
             return source, where, spec if spec is not None and spec.kind == "appspec" else None
-    return source, False, None
+    return source, None if unknown else False, None
 
 
 _EC2_EXAMPLE = """
