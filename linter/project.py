@@ -223,6 +223,9 @@ def find_project(file: ProjectFile, action: dict, ctx: ProjectContext | None = N
     value = item[0]
     if isinstance(value, dict) and "ref" in value and value["ref"] in projects:
         return value["ref"], projects[value["ref"]]
+    if isinstance(value, dict) and "sub" in value:  # !Sub "${App}-build": the project whose Name is the same !Sub
+        found = [(pid, p) for pid, p in sorted(projects.items()) if (p.get("name") or [None])[0] == value]
+        return found[0] if len(found) == 1 else None
     if not isinstance(value, str):
         return None
     for pid, project in sorted(projects.items()):
@@ -340,6 +343,15 @@ def read_from(file: ProjectFile, pipeline: dict, artifact: str, ctx: ProjectCont
     return out
 
 
+def folders_up(rel: str) -> list[str]:
+    """The folders from a file's own up to the repository's root ("")."""
+    folders, folder = [], posixpath.dirname(rel)
+    while folder:
+        folders.append(folder)
+        folder = posixpath.dirname(folder)
+    return folders + [""]
+
+
 def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact: str) -> str | None:
     """Which folder of this repository a repository source action's artifact is: "" (the
     root) or a folder between the pipeline's file and the root (a repository of samples),
@@ -350,18 +362,17 @@ def source_root(ctx: ProjectContext, file: ProjectFile, pipeline: dict, artifact
     key = (file.rel, pipeline["id"], artifact)
     if key not in ctx.anchors:
         paths = [p for p in (ctx.normal(t) for t in read_from(file, pipeline, artifact, ctx)) if p]
-        folders, folder = [], posixpath.dirname(file.rel)
-        while folder:
-            folders.append(folder)
-            folder = posixpath.dirname(folder)
-        folders.append("")
+        folders = folders_up(file.rel)
         found = None if paths else ""
         for folder in folders if paths else ():
             if any(ctx.exists(join(folder, p)) for p in paths):
                 found = folder
                 break
         for folder in folders if paths and found is None else ():
-            if any(ctx.near_miss(p, folder) for p in paths):
+            # a typo of a path read, not the same path inside a subfolder (`api/buildspec.yml` for
+            # `buildspec.yml`: the artifact is that subfolder's repository, whose files are unknown)
+            guesses = [(p, ctx.near_miss(p, folder)) for p in paths]
+            if any(g is not None and not g.endswith("/" + p) for p, g in guesses):
                 found = folder
                 break
         ctx.anchors[key] = found
@@ -438,7 +449,9 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
             inner = c if not top else (c[len(top) + 1:] if c.startswith(top + "/") else None)
             if inner is not None and any(r.match(inner) for r in regexes):
                 return True, c
-        return (None, None) if not candidates else (False, "no files pattern takes it")
+        if not candidates or any(glob_regex(posixpath.basename(clean(p))).match(target) for p in patterns):
+            return None, None  # a pattern can take a file of that name the build makes in ways not read here
+        return False, "no files pattern takes it"
     if not any(r.match(target) for r in regexes):
         return False, "no files pattern takes it"
     return True, join(top, target)
@@ -447,15 +460,18 @@ def holds(ctx: ProjectContext, source: Source, target: str) -> tuple[bool | None
 def _written(source: Source) -> list[str]:
     exports = source.build.exports if source.build else None
     base = source.build.base if source.build else ""
-    return [join(base, clean(w["path"])) for w in (exports or {}).get("writes", ())]
+    return [join(base, clean(w["path"])) for w in (exports or {}).get("writes", ()) if not w.get("dir")]
 
 
 def copied_from(source: Source, rel: str) -> str | None:
     """The repository file a build's command copies to `rel` (`cp a b`), or None."""
     base = source.build.base if source.build else ""
     for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
-        if w.get("from") and join(base, clean(w["path"])) == rel:
+        target = join(base, clean(w["path"]))
+        if w.get("from") and target == rel:
             return join(base, clean(w["from"]))
+        if w.get("from") and rel.startswith(target + "/"):  # `cp -r src dst`: dst/x comes from src/x
+            return join(base, clean(w["from"] + "/" + rel[len(target) + 1:]))
     return None
 
 
@@ -465,6 +481,10 @@ def made(ctx: ProjectContext, source: Source, rel: str) -> bool | None:
     makes files in ways not read here)."""
     if rel in _written(source) or source.build is not None and source.build.from_repo and ctx.exists(rel):
         return True
+    base = source.build.base if source.build else ""
+    for w in ((source.build.exports if source.build else None) or {}).get("writes", ()):
+        if w.get("dir") and rel.startswith(join(base, clean(w["path"])) + "/"):
+            return True  # below a folder the build makes (`mkdir -p`): filled in ways not read here
     return None
 
 

@@ -1001,12 +1001,13 @@ _WRITES = re.compile(r"(?:(?<![0-9&>])>>?|\btee\s+(?:-a\s+)?|--output-template-f
                      r"\s*(\"[^\"]+\"|'[^']+'|[^\s;|&<>()]+)")
 _NAME_FIELD = re.compile(r'"name"\s*:\s*"([^"]+)"')
 _COPY = re.compile(r"\b(?:cp|mv)\s+(?:-[a-zA-Z]+\s+)*([^\s;|&<>$]+)\s+([^\s;|&<>$]+)")
+_MKDIR = re.compile(r"\bmkdir\s+([^;|&<>()]*)")
 
 
 def buildspec_exports(doc: Document) -> dict:
     """Artifacts (files, base-directory, discard-paths, secondary-artifacts by identifier)
-    and the files the commands write (`> file`, `tee file`, `--output-template-file file`),
-    with the container names an imagedefinitions.json written by `printf`/`echo` holds."""
+    and the files the commands write (`> file`, `tee file`, `--output-template-file file`,
+    `cp`/`mv` targets with their source, `mkdir` folders as `dir` entries), with the container names an imagedefinitions.json written by `printf`/`echo` holds."""
     from linter.project_exports import item, pos
 
     root = doc.root
@@ -1049,6 +1050,11 @@ def buildspec_exports(doc: Document) -> dict:
                     if dst.endswith("/") or "." not in dst.rsplit("/", 1)[-1]:
                         dst = dst.rstrip("/") + "/" + src.rsplit("/", 1)[-1]
                     writes.append({"path": dst, "pos": pos(command), "names": [], "from": src})
+                for m in _MKDIR.finditer(text):  # `mkdir -p out/a out/b`: a build fills these folders
+                    for folder in m.group(1).split():
+                        folder = folder.strip("\"'")
+                        if folder and not folder.startswith("-") and "$" not in folder and "`" not in folder:
+                            writes.append({"path": folder, "pos": pos(command), "names": [], "dir": True})
     out["writes"] = writes
     return out
 

@@ -188,14 +188,19 @@ def project_exports(doc) -> dict:  # noqa: ANN001 - a Document
             type_node = src.get("Type") if src is not None and src.is_map else None
             out = {"type": value(type_node), "pos": pos(src) if src is not None else pos(key),
                    "buildspec": item(node)}
-            if node is not None and node.is_scalar and isinstance(node.data, str) and "\n" in node.data.strip():
+            text = node.data if node is not None and node.is_scalar else None
+            if node is not None and node.is_map and len(node.value) == 1 and node.value[0][0].data == "Fn::Sub":
+                sub = node.value[0][1]  # an inline buildspec written with !Sub: its ${...} stay unknown values
+                first = sub.value[0] if sub.is_seq and sub.value else sub
+                text = first.data if first.is_scalar else None
+            if isinstance(text, str) and "\n" in text.strip():
                 from linter.rules.buildspec import buildspec_exports
                 from linter.yaml_loader import load_yaml
                 from linter.document import Document
 
-                inner, _ = load_yaml(node.data)
+                inner, _ = load_yaml(text)
                 out["inline"] = relocate(buildspec_exports(Document(
-                    path=doc.path, text=node.data, kind="buildspec", fmt="yaml", root=inner)), pos(node)) \
+                    path=doc.path, text=text, kind="buildspec", fmt="yaml", root=inner)), pos(node)) \
                     if inner is not None and inner.is_map else {}
             return out
 

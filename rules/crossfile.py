@@ -13,11 +13,12 @@ Examples are several files: each `# file: NAME` line starts the next one.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from typing import Iterator
 
-from linter.project import (ProjectContext, actions, build_of, copied_from, holds, join, made, patterns_text, source_of,
-                            template_configuration, value_text)
+from linter.project import (ProjectContext, _written, actions, build_of, copied_from, folders_up, holds, join, made,
+                            patterns_text, source_of, template_configuration, value_text)
 from linter.rule import Finding, rule
 from linter.suggest import did_you_mean
 
@@ -135,6 +136,13 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             base = bases.get(pid, "")
             if rel is None or ctx.exists(join(base, rel)):
                 continue
+            if pid not in reached:  # no pipeline here says where its source's root is: maybe a sample's folder
+                if any(ctx.exists(join(folder, rel)) for folder in folders_up(file.rel)):
+                    continue
+                base = next((folder for folder in folders_up(file.rel) if ctx.near_miss(rel, folder)), None)
+                if base is None:
+                    continue  # not even a near miss there: the source may be another repository, or this one's
+                    # subfolder of the same name (a monorepo's service) is not what the project reads
             given = spec is not None and spec[0].strip()
             where = spec[1] if given else project["pos"]
             related = [(file, a["config"]["ProjectName"][1], f"the action {a['name']} runs this project")
@@ -176,9 +184,12 @@ def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
                 name, where = next(((n, w) for n, w in action["outputs"] if n in read), (None, None))
                 if name is None:
                     continue  # an output nothing reads: uploaded empty, harmless
+                whose = f"its buildspec {spec_name}" if build.spec else "its inline buildspec"
                 yield ctx.report(file, where, f"the action {action['name']} outputs '{name}', which a later action "
-                                              f"reads, but its buildspec {spec_name} has no artifacts section, so "
-                                              "nothing is put in it", [(spec, None, "the buildspec")])
+                                              f"reads, but {whose} has no artifacts section, so "
+                                              "nothing is put in it",
+                                 [(spec, None if build.spec else (build.project.get("buildspec") or [None, None])[1],
+                                   "the buildspec")])
                 continue
             if len(action["outputs"]) < 2:
                 continue
@@ -311,6 +322,22 @@ _CFN_EXAMPLE = """
     """
 
 
+def _unmade(ctx: ProjectContext, source, path: str | None) -> str | None:  # noqa: ANN001 - a Source
+    """The repository path a build output's `path` most likely meant, when a build of the
+    repository takes `path` by its files patterns but neither the repository nor a command
+    read here has it, and its folder is one the repository has (a folder the repository
+    lacks is made by the build, in ways not read here) and the repository has a near miss
+    of it. None otherwise."""
+    if source.build is None or not source.build.from_repo or not path:
+        return None
+    if made(ctx, source, path) or copied_from(source, path) or ctx.exists(path):
+        return None
+    folder = posixpath.dirname(path)
+    if folder and not ctx.suggestions(folder):
+        return None
+    return ctx.near_miss(path)  # a typo; a file of that name elsewhere may be staged by a script
+
+
 def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict) -> Iterator[Finding]:  # noqa: ANN001
     """TemplateConfiguration (`Artifact::path`) must be in its artifact too."""
     item = action["config"].get("TemplateConfiguration")
@@ -322,6 +349,11 @@ def _configuration_file(ctx: ProjectContext, file, pipeline: dict, action: dict)
     if rel is None or source is None:
         return
     found, why = holds(ctx, source, rel)
+    guess = _unmade(ctx, source, why) if found else None
+    if guess:
+        yield ctx.report(file, item[1], f"TemplateConfiguration names '{rel}' in '{ref[0]}', which build "
+                                        f"{source.action['name']} takes from '{why}': not in the repository; "
+                                        f"did you mean '{guess}'?")
     if found is not False:
         return
     if source.build is None:
@@ -386,6 +418,11 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
             if not found or origin is None:
                 continue
             if source.build is not None:
+                guess = _unmade(ctx, source, origin)
+                if guess:
+                    yield ctx.report(file, path_item[1], f"TemplatePath names '{rel}' in '{artifact}', which build "
+                                                         f"{source.action['name']} takes from '{origin}': not in the "
+                                                         f"repository; did you mean '{guess}'?")
                 origin = copied_from(source, origin) or (origin if made(ctx, source, origin) else None)
                 if origin is None or not source.build.from_repo:
                     continue
@@ -405,12 +442,18 @@ def cloudformation_template_link(ctx: ProjectContext) -> Iterator[Finding]:
                                      [(template, None, "the template")], fix=f"write '{guess}'" if guess else None)
             conf = _artifact_path(value_text(config.get("TemplateConfiguration")))
             if config.get("TemplateConfiguration") is not None:
-                if conf is None or source_of(ctx, file, pipeline, conf[0]) is None or \
-                        source_of(ctx, file, pipeline, conf[0]).build is not None:
+                conf_source = source_of(ctx, file, pipeline, conf[0]) if conf is not None else None
+                conf_rel = ctx.normal(conf[1]) if conf is not None else None
+                if conf_source is None or conf_rel is None:
                     continue  # a configuration file that cannot be read here may give them
-                conf_rel = ctx.normal(conf[1])
-                params = template_configuration(ctx, join(source_of(ctx, file, pipeline, conf[0]).base, conf_rel)) \
-                    if conf_rel else None
+                conf_path = join(conf_source.base, conf_rel)
+                if conf_source.build is not None:  # a build's output: the repository's file it passes on, if any
+                    held, where = holds(ctx, conf_source, conf_rel)
+                    conf_path = None
+                    if held and conf_source.build.from_repo:
+                        conf_path = copied_from(conf_source, where) or \
+                            (where if ctx.exists(where) and where not in _written(conf_source) else None)
+                params = template_configuration(ctx, conf_path) if conf_path else None
                 if params is None:
                     continue
                 given = {**params, **given}
@@ -436,18 +479,18 @@ def revision(ctx: ProjectContext, file, pipeline: dict, action: dict):  # noqa: 
     source = source_of(ctx, file, pipeline, action["inputs"][0][0])
     if source is None:
         return None
-    for name in _APPSPEC_NAMES:
+    unknown = False
+    for name in _APPSPEC_NAMES:  # a pattern may take both names: the one the revision really has counts
         found, where = holds(ctx, source, name)
+        if found and source.build is not None:
+            where = copied_from(source, where) or (where if made(ctx, source, where) else None)
+            found = None if where is None or not source.build.from_repo else found
         if found is None:
-            return source, None, None
-        if found:
-            if source.build is not None:
-                where = copied_from(source, where) or (where if made(ctx, source, where) else None)
-                if where is None or not source.build.from_repo:
-                    return source, None, None
+            unknown = True
+        elif found:
             spec = ctx.file(where)
             return source, where, spec if spec is not None and spec.kind == "appspec" else None
-    return source, False, None
+    return source, None if unknown else False, None
 
 
 _EC2_EXAMPLE = """
@@ -536,6 +579,15 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                 yield ctx.report(file, at, f"the action {action['name']} deploys '{artifact}', {what}, which holds no "
                                            f"appspec.yml at its root{why}", related)
                 continue
+            if where is None and source.build is not None:
+                for name in _APPSPEC_NAMES:
+                    held, path = holds(ctx, source, name)
+                    guess = _unmade(ctx, source, path) if held else None
+                    if guess:
+                        yield ctx.report(file, at, f"the action {action['name']} deploys '{artifact}', whose "
+                                                   f"appspec build {source.action['name']} takes from '{path}': not "
+                                                   f"in the repository; did you mean '{guess}'?", related)
+                        break
             if appspec is None or appspec.exports.get("platform") != "EC2/On-Premises":
                 continue
             ctx.defer(appspec, "AS501")
@@ -553,12 +605,17 @@ def revision_missing_file(ctx: ProjectContext) -> Iterator[Finding]:
                                                f"{source.action['name']} does not put it in the revision: {why} "
                                                f"({patterns_text(source)})",
                                      [(appspec, pos, "the hook script")] + related)
-                elif held and source.build is not None and source.build.from_repo and \
-                        not made(ctx, source, why) and not copied_from(source, why) and \
-                        ctx.suggest(why) and not ctx.exists(why):
+                elif held and source.build is not None and source.build.from_repo and copied_from(source, why) and \
+                        not made(ctx, source, copied_from(source, why)) and ctx.suggest(copied_from(source, why)):
+                    origin = copied_from(source, why)
+                    yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
+                                               f"{source.action['name']} copies from '{origin}': not in the repository; "
+                                               f"did you mean '{ctx.suggest(origin)}'?", [(appspec, pos, "the hook script")])
+                elif held and _unmade(ctx, source, why):
                     yield ctx.report(file, at, f"the AppSpec of '{artifact}' runs '{rel}', which build "
                                                f"{source.action['name']} takes from '{why}': not in the repository; "
-                                               f"did you mean '{ctx.suggest(why)}'?", [(appspec, pos, "the hook script")])
+                                               f"did you mean '{_unmade(ctx, source, why)}'?",
+                                     [(appspec, pos, "the hook script")])
 
 
 # -- XF007 ---------------------------------------------------------------------------------

@@ -1131,6 +1131,17 @@ def polling_source(ctx: Context) -> Iterator[Finding]:
 
 # -- exports: pipelines, for the project pass (linter/project.py) -------------------------------
 
+def _artifact_name(v) -> str | None:  # noqa: ANN001 - a pipeline_model Value
+    """An artifact's name; one written with a one-string Fn::Sub is its template text (the
+    same text names the same artifact within a pipeline)."""
+    from linter.project_exports import value
+
+    if v.text is not None:
+        return v.text
+    got = value(v.node)
+    return got["sub"] if isinstance(got, dict) and "sub" in got else None
+
+
 def pipeline_exports(doc: Document) -> dict:
     """Each pipeline (a JSON declaration or a template's AWS::CodePipeline::Pipeline): its
     stages and actions with their type, configuration and artifacts, and where each is."""
@@ -1151,8 +1162,8 @@ def pipeline_exports(doc: Document) -> dict:
                     "owner": a.owner.text if a.owner else None,
                     "provider": a.provider.text if a.provider else None,
                     "run_order": a.order, "config": config,
-                    "inputs": [[v.text, pos(v.node)] for v in a.inputs],
-                    "outputs": [[v.text, pos(v.node)] for v in a.outputs]})
+                    "inputs": [[_artifact_name(v), pos(v.node)] for v in a.inputs],
+                    "outputs": [[_artifact_name(v), pos(v.node)] for v in a.outputs]})
             stages.append({"name": stage.label, "pos": pos(stage.name.node if stage.name else stage.node),
                            "actions": actions})
         label = p.logical_id or (str(name_node.data) if name_node is not None and name_node.is_scalar else "pipeline")
