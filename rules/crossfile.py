@@ -24,16 +24,8 @@ from linter.suggest import did_you_mean
 
 KINDS = ("cloudformation", "pipeline")
 
-_PIPE = """
-    # file: template.yaml
-    Resources:
-      Build:
-        Type: AWS::CodeBuild::Project
-        Properties:
-          ServiceRole: arn:aws:iam::123456789012:role/build
-          Artifacts: {Type: CODEPIPELINE}
-          Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
-          Source: {Type: CODEPIPELINE, BuildSpec: SPEC}
+# the start of every example pipeline: a template resource with a CodeCommit Source stage
+_PIPELINE_SOURCE = """\
       Pipeline:
         Type: AWS::CodePipeline::Pipeline
         Properties:
@@ -46,6 +38,19 @@ _PIPE = """
                   ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
                   Configuration: {RepositoryName: app, BranchName: main}
                   OutputArtifacts: [{Name: Src}]
+"""
+
+_PIPE = """
+    # file: template.yaml
+    Resources:
+      Build:
+        Type: AWS::CodeBuild::Project
+        Properties:
+          ServiceRole: arn:aws:iam::123456789012:role/build
+          Artifacts: {Type: CODEPIPELINE}
+          Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
+          Source: {Type: CODEPIPELINE, BuildSpec: SPEC}
+""" + _PIPELINE_SOURCE + """\
             - Name: Build
               Actions:
                 - Name: Build
@@ -291,18 +296,7 @@ def _overrides(item: list | None) -> dict | None:
 _CFN_EXAMPLE = """
     # file: pipeline.yaml
     Resources:
-      Pipeline:
-        Type: AWS::CodePipeline::Pipeline
-        Properties:
-          RoleArn: arn:aws:iam::123456789012:role/pipeline
-          ArtifactStore: {Type: S3, Location: artifacts-bucket}
-          Stages:
-            - Name: Source
-              Actions:
-                - Name: Source
-                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-                  Configuration: {RepositoryName: app, BranchName: main}
-                  OutputArtifacts: [{Name: Src}]
+""" + _PIPELINE_SOURCE + """\
             - Name: Deploy
               Actions:
                 - Name: Deploy
@@ -503,18 +497,7 @@ _EC2_EXAMPLE = """
           Artifacts: {Type: CODEPIPELINE}
           Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
           Source: {Type: CODEPIPELINE}
-      Pipeline:
-        Type: AWS::CodePipeline::Pipeline
-        Properties:
-          RoleArn: arn:aws:iam::123456789012:role/pipeline
-          ArtifactStore: {Type: S3, Location: artifacts-bucket}
-          Stages:
-            - Name: Source
-              Actions:
-                - Name: Source
-                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-                  Configuration: {RepositoryName: app, BranchName: main}
-                  OutputArtifacts: [{Name: Src}]
+""" + _PIPELINE_SOURCE + """\
             - Name: Build
               Actions:
                 - Name: Package
@@ -722,18 +705,7 @@ def compute_platform_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
 _BG_EXAMPLE = """
     # file: pipeline.yaml
     Resources:
-      Pipeline:
-        Type: AWS::CodePipeline::Pipeline
-        Properties:
-          RoleArn: arn:aws:iam::123456789012:role/pipeline
-          ArtifactStore: {Type: S3, Location: artifacts-bucket}
-          Stages:
-            - Name: Source
-              Actions:
-                - Name: Source
-                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-                  Configuration: {RepositoryName: app, BranchName: main}
-                  OutputArtifacts: [{Name: Src}]
+""" + _PIPELINE_SOURCE + """\
             - Name: Deploy
               Actions:
                 - Name: BlueGreen
