@@ -348,7 +348,6 @@ _VERSION_BAD = """
 
 
 @rule(id="AS007", name="invalid-version", category="schema", severity="error", kinds=KIND,
-
       autofix="mixed", autofix_does='writes version: 0.0 (safe for a quoted "0.0"; unsafe for another version)',
       summary="version other than 0.0, or a quoted \"0.0\" (errors for EC2/On-Premises, warnings for ECS and Lambda)",
       fix="write version: 0.0 without quotes", bad=_VERSION_BAD,
@@ -451,7 +450,6 @@ def _platform_of_event(name: str) -> list[str]:
 
 
 @rule(id="AS101", name="invalid-lifecycle-event", category="hooks", severity="error", kinds=KIND,
-
       autofix="safe", autofix_does="renames a lifecycle event to its exact spelling or the event it resembles",
       summary="a hook under an event that never runs: misspelt, wrongly cased, reserved, or of another platform",
       fix="move the hook under a lifecycle event of this platform",
@@ -655,7 +653,6 @@ def empty_hook(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="AS106", name="hook-timeout", category="hooks", severity="warning", kinds=KIND,
-
       autofix="safe", autofix_does="writes a quoted timeout as a number",
       summary="a script timeout that is not a positive whole number (error), or above 3600 s alone or "
       "summed over an event (warning)",
@@ -856,7 +853,6 @@ _MODE = re.compile(r"^[0-7]{1,4}$")
 
 
 @rule(id="AS202", name="invalid-mode", category="schema", severity="error", kinds=KIND,
-
       autofix="safe", autofix_does="quotes an octal mode so it keeps its digits",
       summary="a permissions mode that is not 1 to 4 octal digits, or an unquoted one with a leading zero",
       fix="write the mode as octal digits, quoted when it starts with 0 (mode: \"0644\" or mode: 644)",
@@ -986,7 +982,6 @@ _RANGE = re.compile(r"^s(\d+)(-s(\d+))?(:(c\d+(\.c\d+)?)(,c\d+(\.c\d+)?)*)?$")
 
 
 @rule(id="AS204", name="invalid-acl-or-context", category="schema", severity="error", kinds=KIND,
-
       autofix="safe", autofix_does="renames the SELinux context's user to name",
       summary="an ACL entry or SELinux context the agent rejects or misreads",
       fix="write ACLs as [d:]u|g|m|o:name:perms and give a context a type",
@@ -1081,7 +1076,6 @@ _TASK_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\d{12}:task-definitio
 
 
 @rule(id="AS301", name="invalid-ecs-service", category="schema", severity="error", kinds=KIND,
-
       autofix="mixed", autofix_does="writes a quoted ContainerPort as a number (safe); replaces another placeholder with <TASK_DEFINITION> (unsafe)",
       summary="an ECS resource with a bad TaskDefinition, network configuration or capacity provider strategy",
       fix="use a task definition ARN (or <TASK_DEFINITION> in CodePipeline), subnet-/sg- ids and one base",

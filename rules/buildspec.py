@@ -350,7 +350,6 @@ _NUMERIC_HINT = re.compile(r"^\d+(\.\d+)*$")
 
 
 @rule(id="BS107", name="numeric-runtime-version", category="practice", severity="info", kinds=KIND,
-
       autofix="safe", autofix_does="quotes the runtime version",
       summary="an unquoted runtime version that YAML reads as a different number",
       fix="quote the version",

@@ -405,7 +405,6 @@ _ROLLBACK_ON = "AutoRollbackConfiguration:\n        Enabled: true"
 
 
 @rule(id="CD001", name="deployment-group-without-rollback", category="practice", severity="warning", kinds=KINDS,
-
       autofix="unsafe", autofix_does="sets AutoRollbackConfiguration Enabled to true",
       summary="a deployment group whose failed deployments are not rolled back automatically",
       fix="add AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_FAILURE]} "

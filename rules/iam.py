@@ -750,7 +750,6 @@ def admin_managed_policy(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="IAM010", name="unknown-action", category="schema", severity="warning", kinds=KINDS,
-
       autofix="unsafe", autofix_does="replaces the action with the one it resembles",
       summary="an action that no AWS service has (a misspelling), or a wildcard that matches none",
       fix="spell the action as the service authorization reference does",

@@ -301,7 +301,6 @@ def artifact_store(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP104", name="invalid-action-type", category="schema", severity="error", kinds=KINDS,
-
       autofix="safe", autofix_does="replaces the provider with the one it resembles",
       summary="an AWS action provider that does not exist in its category",
       fix="use a provider of that category (Source: S3, CodeCommit, ECR, CodeStarSourceConnection; "
@@ -373,7 +372,6 @@ def artifact_count(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(id="CP106", name="action-configuration", category="schema", severity="error", kinds=KINDS,
-
       autofix="safe", autofix_does="renames a configuration key to the one it resembles",
       summary="an action configuration missing a required key, with an unknown key (warning) or a "
       "value outside its allowed ones",
