@@ -64,6 +64,7 @@ class ProjectContext:
         self._exists: dict[str, bool] = {}
         self._below: dict[str, list[str]] = {}
         self._near: dict[tuple[str, str], str | None] = {}
+        self._named: dict[tuple[tuple[str, ...], int], list[ProjectFile]] = {}
         self.rule: Rule | None = None
         self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
         self.anchors: dict[tuple[str, str, str], str | None] = {}  # (file, pipeline, artifact): its folder here
@@ -71,10 +72,14 @@ class ProjectContext:
 
     # -- files ---------------------------------------------------------------------------
     def named(self, *kinds: str) -> Iterator[ProjectFile]:
-        for rel in sorted(self.files):
-            f = self.files[rel]
-            if f.named and (not kinds or f.kind in kinds):
-                yield f
+        """The files the run named, of these kinds (all: none given), in path order. Worked
+        out once per kinds and set of files: rules ask it for every action."""
+        key = (kinds, len(self.files))
+        found = self._named.get(key)
+        if found is None:
+            found = self._named[key] = [self.files[rel] for rel in sorted(self.files)
+                                        if self.files[rel].named and (not kinds or self.files[rel].kind in kinds)]
+        return iter(found)
 
     def pipeline_files(self) -> list[ProjectFile]:
         """Every file with pipelines the pass knows: the named ones and those `discover` read."""
