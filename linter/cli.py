@@ -338,16 +338,6 @@ def server_command(
     raise typer.Exit(server_main())
 
 
-def main(argv: list[str] | None = None) -> int:
-    try:
-        app(args=argv, prog_name="pipelint", standalone_mode=True)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
 @app.command("graph")
 def graph_command(
     path: str = typer.Argument(".", help="The repository (or a folder or file of it) to draw."),
@@ -373,3 +363,13 @@ def graph_command(
         typer.echo(f"pipelint: no pipeline in {printable(path)}", err=True)
         raise typer.Exit(0)
     typer.echo(graph.mermaid(items) if format == "mermaid" else graph.dot(items), nl=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, prog_name="pipelint", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except KeyboardInterrupt:
+        return 130
+    return 0
