@@ -39,6 +39,12 @@ from linter.suggest import did_you_mean
 REPO_SOURCES = ("CodeCommit", "CodeStarSourceConnection", "GitHub", "Bitbucket", "GitLab", "GitHubEnterpriseServer")
 
 
+# what a rule may ask of a file the run does not name before reading its exports (read_marked)
+MARKS = (b"CodeDeploy", b"Stages", b"stages", b"AWS::Lambda::Function", b"AWS::Serverless::Function",
+         b"AWS::CodeDeploy::Application")
+MARKED_LIMIT = 2 * 1024 * 1024
+
+
 @dataclass
 class ProjectFile:
     display: str            # the name findings are reported under
@@ -65,6 +71,7 @@ class ProjectContext:
         self._below: dict[str, list[str]] = {}
         self._near: dict[tuple[str, str], str | None] = {}
         self._named: dict[tuple[tuple[str, ...], int], list[ProjectFile]] = {}
+        self._marked: dict[str, frozenset[bytes]] = {}
         self.rule: Rule | None = None
         self.deferred: set[tuple[str, str]] = set()   # (display, rule id): findings the project pass replaces
         self.anchors: dict[tuple[str, str, str], str | None] = {}  # (file, pipeline, artifact): its folder here
@@ -85,25 +92,33 @@ class ProjectContext:
         """Every file with pipelines the pass knows: the named ones and those `discover` read."""
         return [self.files[rel] for rel in sorted(self.files) if self.files[rel].exports.get("pipelines")]
 
-    def discover(self, needle: bytes = b"CodeDeploy", limit: int = 2 * 1024 * 1024) -> None:
-        """Read the repository's other files that may hold a pipeline mentioning `needle` (a
-        run that names an AppSpec but not the template deploying it): their findings are
+    def discover(self) -> None:
+        """Read the repository's other files that may hold a pipeline with a CodeDeploy action
+        (a run that names an AppSpec but not the template deploying it): their findings are
         never reported, but what they say about the named files counts (AS501 defers)."""
+        self.read_marked(lambda marks: b"CodeDeploy" in marks and bool(marks & {b"Stages", b"stages"}))
+
+    def read_marked(self, wanted: Callable[[frozenset[bytes]], bool]) -> None:
+        """Read, for their exports, the repository's other files (up to 2 MiB) whose MARKS
+        `wanted` accepts. Each file is read once per pass, whichever rule asks."""
         from linter.engine import LINTABLE
 
         for rel in self.paths():
-            if rel in self.files or not rel.lower().endswith(LINTABLE):
-                continue
-            full = os.path.join(self.root, rel)
-            try:
-                if os.path.getsize(full) > limit:
-                    continue
-                with open(full, "rb") as f:
-                    data = f.read()
-            except OSError:
-                continue
-            if needle in data and (b"Stages" in data or b"stages" in data):
+            if rel not in self.files and rel.lower().endswith(LINTABLE) and wanted(self._marks(rel)):
                 self.file(rel)
+
+    def _marks(self, rel: str) -> frozenset[bytes]:
+        """The MARKS a file of the repository holds (none when it is over 2 MiB or unreadable)."""
+        found = self._marked.get(rel)
+        if found is None:
+            try:
+                with open(os.path.join(self.root, rel), "rb") as f:
+                    data = f.read(MARKED_LIMIT + 1)
+            except OSError:
+                data = b""
+            found = self._marked[rel] = frozenset(m for m in MARKS if m in data) \
+                if len(data) <= MARKED_LIMIT else frozenset()
+        return found
 
     @staticmethod
     def normal(rel: str) -> str | None:

@@ -855,21 +855,8 @@ def _lambda_templates(ctx: ProjectContext) -> list:
     """The repository's templates that declare Lambda functions or CodeDeploy applications:
     those the run names, and the others, read for their exports (a pre-commit run names the
     AppSpec alone)."""
-    import os
-
-    from linter.engine import LINTABLE
-
-    needles = (b"AWS::Lambda::Function", b"AWS::Serverless::Function", b"AWS::CodeDeploy::Application")
-    for rel in ctx.paths():
-        if rel in ctx.files or not rel.lower().endswith(LINTABLE):
-            continue
-        try:
-            with open(os.path.join(ctx.root, rel), "rb") as f:
-                data = f.read(2 * 1024 * 1024 + 1)
-        except OSError:
-            continue
-        if len(data) <= 2 * 1024 * 1024 and any(n in data for n in needles):
-            ctx.file(rel)
+    needles = {b"AWS::Lambda::Function", b"AWS::Serverless::Function", b"AWS::CodeDeploy::Application"}
+    ctx.read_marked(lambda marks: bool(marks & needles))
     return [f for _, f in sorted(ctx.files.items()) if f.kind == "cloudformation" and
             (f.exports.get("functions") or f.exports.get("applications"))]
 
