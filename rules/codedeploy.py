@@ -315,6 +315,12 @@ def _groups(ctx: Context) -> Iterator[Resource]:
     return template_model(ctx).of_type(GROUP)
 
 
+def _ecs_groups(ctx: Context) -> Iterator[Resource]:
+    """The template's deployment groups that deploy to ECS."""
+    model = template_model(ctx)
+    return (group for group in _groups(ctx) if is_ecs_group(model, group))
+
+
 @dataclass
 class Rollback:
     state: str                      # absent, disabled, unset, no-events, events, unknown
@@ -712,7 +718,7 @@ def _ecs_services(model: Model, group: Resource) -> Iterator[tuple[Node, Resourc
 def _codedeploy_services(ctx: Context) -> dict[str, Resource]:
     """The template's ECS services that a CodeDeploy deployment group deploys, by logical id."""
     model = template_model(ctx)
-    return {svc.name: svc for group in _groups(ctx) if is_ecs_group(model, group) for _, svc in _ecs_services(model, group)}
+    return {svc.name: svc for group in _ecs_groups(ctx) for _, svc in _ecs_services(model, group)}
 
 
 _ECS = """\
@@ -796,9 +802,7 @@ def ecs_service_not_deployed_by_codedeploy(ctx: Context) -> Iterator[Finding]:
     cannot be deployed by the group. The finding sits on the service, where the fix goes."""
     model = template_model(ctx)
     seen: set[str] = set()
-    for group in _groups(ctx):
-        if not is_ecs_group(model, group):
-            continue
+    for group in _ecs_groups(ctx):
         for _, svc in _ecs_services(model, group):
             if svc.name in seen:
                 continue
@@ -830,10 +834,7 @@ def ecs_group_without_target_group_pair(ctx: Context) -> Iterator[Finding]:
     `LoadBalancerInfo.TargetGroupPairInfoList`; without them, or with another number of
     target groups, or with no production listener, CodeDeploy rejects the group or fails
     the deployment (InvalidTargetGroupPairException)."""
-    model = template_model(ctx)
-    for group in _groups(ctx):
-        if not is_ecs_group(model, group):
-            continue
+    for group in _ecs_groups(ctx):
         info = group.props.get("LoadBalancerInfo")
         if info is None:
             yield ctx.report(group.key, f"ECS deployment group {group.name} has no LoadBalancerInfo: an ECS "
@@ -883,10 +884,7 @@ def ecs_group_not_blue_green(ctx: Context) -> Iterator[Finding]:
     default style is IN_PLACE without traffic control, so an ECS group needs
     `DeploymentStyle: {DeploymentType: BLUE_GREEN, DeploymentOption: WITH_TRAFFIC_CONTROL}`
     written out; CodeDeploy rejects any other."""
-    model = template_model(ctx)
-    for group in _groups(ctx):
-        if not is_ecs_group(model, group):
-            continue
+    for group in _ecs_groups(ctx):
         style = group.props.get("DeploymentStyle")
         if style is None:
             yield ctx.report(group.key, f"ECS deployment group {group.name} has no DeploymentStyle: the default "
