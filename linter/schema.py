@@ -225,20 +225,16 @@ class Validator:
         return next(self.errors(instance, schema, ()), None) is None
 
     def errors(self, instance: Any, schema: Any, path: tuple[Any, ...]) -> Iterator[SchemaError]:
-        if schema is True:
-            return
-        if schema is False:
-            yield SchemaError("false", path, {}, instance)
-            return
-        plan = self._plan(schema)
-        while plan.only_ref:  # follow it to what checks
-            schema = self._target(plan)
+        while True:  # a subschema that is only a $ref: follow it to what checks
             if schema is True:
                 return
             if schema is False:
                 yield SchemaError("false", path, {}, instance)
                 return
             plan = self._plan(schema)
+            if not plan.only_ref:
+                break
+            schema = self._target(plan)
         if plan.ref is not None:
             yield from self.errors(instance, self._target(plan), path)
         if plan.types is not None and not _fits_type(instance, plan.types):
