@@ -129,14 +129,9 @@ def check(
         except baseline_mod.BaselineError as exc:
             raise _fail(str(exc)) from None
         report.baselined = baseline_mod.apply(report, known)
-    for line in report.problems:
-        typer.echo(f"pipelint: error: {printable(line)}", err=True)
-    for line in report.notes if not quiet else ():
-        typer.echo(f"pipelint: note: {printable(line)}", err=True)
-    code = report.exit_code(threshold)
-    if exit_zero and code == 1:
-        code = 0
-    report.quiet = quiet
+    from linter.quick import announce
+
+    code = announce(report, threshold, quiet, exit_zero)
     report.show_fixes = show_fixes and format == "text" and not (statistics or diff)
     if show_fixes and (format != "text" or diff or statistics) and report.fix_lines():
         typer.echo("\n".join([report.fix_heading()] + ["  " + line for line in report.fix_lines()]), err=True)

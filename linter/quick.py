@@ -98,20 +98,27 @@ def check(opts: Check) -> int:
     linter = Linter(settings)
     cache = None if opts.no_cache else cache_for(settings, linter)
     report = run(options, settings, linter, jobs=opts.jobs or os.cpu_count() or 1, cache=cache)
-    threshold = cfg.fail_on if cfg and cfg.fail_on else "warning"
-    for line in report.problems:
-        _err(f"pipelint: error: {printable(line)}")
-    for line in report.notes if not opts.quiet else ():
-        _err(f"pipelint: note: {printable(line)}")
-    code = report.exit_code(threshold)
-    if opts.exit_zero and code == 1:
-        code = 0
-    report.quiet = opts.quiet
+    code = announce(report, cfg.fail_on if cfg and cfg.fail_on else "warning", opts.quiet, opts.exit_zero)
     import importlib
 
     module = importlib.import_module(f"linter.reporters.{opts.format}")
     module.render(report, sys.stdout, **({"color": "auto"} if opts.format == "text" else {}))
     return code
+
+
+def announce(report, threshold: str, quiet: bool, exit_zero: bool) -> int:  # noqa: ANN001 - a Report
+    """What every `check` does once its run is over: print the run's problems and (unless
+    quiet) notes on stderr, and give the exit status: 1 for findings at or above
+    `threshold` (0 with exit_zero), 2 for problems."""
+    from linter.reporters import printable
+
+    for line in report.problems:
+        _err(f"pipelint: error: {printable(line)}")
+    for line in report.notes if not quiet else ():
+        _err(f"pipelint: note: {printable(line)}")
+    code = report.exit_code(threshold)
+    report.quiet = quiet
+    return 0 if exit_zero and code == 1 else code
 
 
 def _err(message: str) -> None:
