@@ -413,7 +413,7 @@ class Linter:
                 top = work_tree(path)
                 ignore = GitIgnore(top) if top else None  # .gitignore, read by us, never by git
                 for folder, dirs, files in os.walk(path):
-                    dirs[:] = sorted(d for d in dirs if not _skip_dir(folder, d)
+                    dirs[:] = sorted(d for d in dirs if not skip_dir(folder, d)
                                      and not self.excluded(_rel(os.path.join(folder, d)))
                                      and not (ignore and ignore.ignored(os.path.join(folder, d), True)))
                     for name in sorted(files):
@@ -521,10 +521,12 @@ def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML
     return load_yaml(text)
 
 
-def _skip_dir(folder: str, name: str) -> bool:
+def skip_dir(folder: str, name: str) -> bool:
     if name in SKIP_DIRS or name.endswith(".egg-info"):
         return True
-    return os.path.exists(os.path.join(folder, name, "pyvenv.cfg"))  # a virtualenv, whatever its name
+    inside = os.path.join(folder, name)
+    # a virtualenv, or a cache folder (ours under PIPELINT_CACHE_DIR, any tool's), whatever its name
+    return os.path.exists(os.path.join(inside, "pyvenv.cfg")) or os.path.exists(os.path.join(inside, "CACHEDIR.TAG"))
 
 
 def _rel(path: str) -> str:

@@ -533,13 +533,13 @@ def repository_root(paths: list[str], config_folder: str | None) -> str:
 
 
 def walk_files(root: str, limit: int = 20000) -> list[str]:
-    from linter.engine import SKIP_DIRS
+    from linter.engine import skip_dir
     from linter.gitignore import GitIgnore
 
     ignore = GitIgnore(root) if os.path.exists(os.path.join(root, ".git")) else None
     found: list[str] = []
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != ".pipelint_cache"
+        dirs[:] = sorted(d for d in dirs if not skip_dir(folder, d)
                          and not (ignore and ignore.ignored(os.path.join(folder, d), True)))
         rel = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in sorted(names):
@@ -757,9 +757,9 @@ def _project(linter: Any, settings: Any, root: str, files: list[ProjectFile],
 
 def exports_key(key: str) -> str:
     """The cache key of a file's exports alone (read for the project pass, never linted)."""
-    import hashlib
+    from linter import sha256
 
-    return hashlib.sha256(f"{key}\0exports".encode()).hexdigest()
+    return sha256(f"{key}\0exports".encode()).hexdigest()
 
 
 def run_project(rules: list[Rule], ctx: ProjectContext, enabled: Callable[[Rule, str], bool],

@@ -205,6 +205,22 @@ def test_folder_walk_skips_vcs_dependencies_and_virtualenvs(repo: Path, capsys) 
     assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
 
 
+def test_cache_folders_are_never_walked(repo: Path, capsys, monkeypatch) -> None:
+    """A cache folder inside the tree (PIPELINT_CACHE_DIR, or any tool's CACHEDIR.TAG) is
+    neither linted nor read by the project pass: the bench's warm run read 1,250 entries."""
+    from linter.project import walk_files
+
+    monkeypatch.setenv("PIPELINT_CACHE_DIR", str(repo / "our-cache"))
+    run(["check", "buildspec.yml"], capsys)
+    assert (repo / "our-cache" / "CACHEDIR.TAG").exists()
+    (repo / "other-cache").mkdir()
+    (repo / "other-cache" / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    (repo / "other-cache" / "buildspec.yml").write_text(BAD)
+    code, out, _ = run(["check", "--format", "json", "."], capsys)
+    assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
+    assert not [p for p in walk_files(str(repo)) if "cache" in p]
+
+
 def test_statistics_exit_zero_quiet_and_output_format(repo: Path, capsys) -> None:
     code, out, _ = run(["check", "--statistics", "."], capsys)
     assert code == 1 and out.splitlines() == ["1  BS002      * unknown-phase",
