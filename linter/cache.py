@@ -17,7 +17,7 @@ so two runs at once never see half an entry; an entry that does not read back is
 
 from __future__ import annotations
 
-import hashlib
+from linter import sha256
 import json
 import os
 from dataclasses import asdict, fields
@@ -39,7 +39,7 @@ def code_fingerprint(modules: list[Any]) -> str:
     edited in place changes the key even without a version bump)."""
     import linter
 
-    h = hashlib.sha256(linter.__version__.encode())
+    h = sha256(linter.__version__.encode())
     package = os.path.dirname(linter.__file__)
     paths = set()
     for folder, _, names in os.walk(package):
@@ -88,7 +88,7 @@ class Cache:
         self._ready = False
 
     def key(self, display: str, data: bytes, explicit: bool) -> str:
-        h = hashlib.sha256(self.context.encode())
+        h = sha256(self.context.encode())
         h.update(display.encode("utf-8", "surrogatepass") + b"\0" + (b"1" if explicit else b"0") + b"\0")
         h.update(data)
         return h.hexdigest()

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from linter import __version__
+from linter import __version__, package_text
 from linter.config import ConfigError
 from linter.kinds import KINDS
 from linter.registry import RegistryError
@@ -248,9 +248,7 @@ def schema_command(name: str = typer.Argument(..., help="buildspec, appspec-ec2,
 
         guess = did_you_mean(name, SCHEMA_NAMES)
         raise _fail(f"no schema '{name}'" + (f"; did you mean '{guess}'?" if guess else f": use one of {', '.join(SCHEMA_NAMES)}"))
-    from importlib import resources
-
-    typer.echo(resources.files("linter.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+    typer.echo(package_text("linter.schemas", f"{name}.schema.json"), nl=False)
 
 
 @app.command("rule")

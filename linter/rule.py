@@ -389,7 +389,7 @@ def listing(folder: str, limit: int = 5000) -> tuple[list[str], str]:
     memo = _LISTINGS
     if memo is not None and (folder, limit) in memo:
         return memo[(folder, limit)]
-    import hashlib
+    from linter import sha256
 
     found: list[str] = []
     for current, dirs, files in os.walk(folder):
@@ -400,7 +400,7 @@ def listing(folder: str, limit: int = 5000) -> tuple[list[str], str]:
         if len(found) >= limit:
             break
     found = found[:limit]
-    out = (found, hashlib.sha256("\0".join(found).encode("utf-8", "surrogatepass")).hexdigest())
+    out = (found, sha256("\0".join(found).encode("utf-8", "surrogatepass")).hexdigest())
     if memo is not None:
         memo[(folder, limit)] = out
     return out

@@ -87,11 +87,11 @@ def cache_for(settings: Settings, linter: Linter, root: str | None = None) -> Ca
     """The cache of a run with these settings (its folder, and the part of every key that
     the code, cfn-lint's version and the settings give). `root`: where a run without a
     configuration file starts (default: the current folder)."""
-    import hashlib
+    from linter import sha256
     import json
     from dataclasses import asdict
 
-    context = hashlib.sha256("\0".join((
+    context = sha256("\0".join((
         code_fingerprint(linter.registry.modules), cfn_lint_version(),
         json.dumps(asdict(settings), sort_keys=True, default=str))).encode()).hexdigest()
     return Cache(cache_folder(settings.root or root), context)

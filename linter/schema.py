@@ -14,7 +14,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterator
 
 ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "default",
@@ -41,8 +40,9 @@ class SchemaError:
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
     """A schema shipped in linter.schemas, by file name."""
-    text = resources.files("linter.schemas").joinpath(name).read_text(encoding="utf-8")
-    return json.loads(text)
+    from linter import package_text
+
+    return json.loads(package_text("linter.schemas", name))
 
 
 _SUBSCHEMA = {"items", "not", "if", "then", "else", "additionalProperties", "propertyNames"}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from importlib import resources
 from typing import Any, Iterator
 
 from linter.rule import Context, Finding, rule
@@ -22,8 +21,9 @@ from linter.rules.intrinsics import resources_of
 
 @functools.lru_cache(maxsize=1)
 def images() -> dict[str, dict[str, Any]]:
-    text = resources.files("linter.data").joinpath("codebuild_images.json").read_text(encoding="utf-8")
-    return json.loads(text)["images"]
+    from linter import package_text
+
+    return json.loads(package_text("linter.data", "codebuild_images.json"))["images"]
 
 
 def image(name: str) -> dict[str, Any] | None:

@@ -150,9 +150,9 @@ def _cfn_policies() -> dict[str, dict[str, object]]:
 @lru_cache(maxsize=1)
 def _levels() -> dict[str, dict[str, list[str]]]:
     try:
-        from importlib import resources
+        from linter import package_text
 
-        levels = json.loads(resources.files("linter.data").joinpath("iam_access.json").read_text())["levels"]
+        levels = json.loads(package_text("linter.data", "iam_access.json"))["levels"]
     except (OSError, ValueError, KeyError, ModuleNotFoundError):
         return {}
     _CASED.update({p: {a.lower(): a for names in codes.values() for a in names} for p, codes in levels.items()})

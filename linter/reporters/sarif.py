@@ -7,7 +7,7 @@ results keep their identity when lines are added above them.
 
 from __future__ import annotations
 
-import hashlib
+from linter import sha256
 import os
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -74,7 +74,7 @@ def _location(path: str) -> dict[str, str]:
 
 def fingerprint(f: Finding, line_text: str) -> str:
     key = "\x00".join((f.rule, f.path, f.pointer, line_text.strip(), f.message if not f.pointer else ""))
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _fixes(f: Finding, text: str | None) -> list[dict[str, Any]]:
