@@ -237,18 +237,28 @@ class Linter:
         findings.extend(self._check(doc, kind, path))
         findings.extend(self._embedded(doc, path))
         if kind == "cloudformation" and self._cfn_wanted(path):
+            # our tree is done with before cfn-lint builds its own: what _finish needs of it
+            # (the secrets' spans; merge keeps every finding of ours) is worked out now, so a
+            # 6,000-resource template never holds both trees (37 MiB of ours) at once
+            exports = self.exports(doc, kind)
+            secrets = _secret_spans(findings, text, doc)
+            state = {k: doc.cache[k] for k in ("volatile", "fs") if k in doc.cache}
+            data = root.data
+            del doc, root
             cfn = self.cfn()
             try:
-                theirs = cfn.findings(path, text, root.data, fmt)
+                theirs = cfn.findings(path, text, data, fmt)
             except TimeBudget:  # keep pipelint's own findings; say what did not run
                 theirs = [self._time_finding(path, "cfn-lint's checks did not finish (pipelint's own rules ran)")]
-                doc.cache["volatile"] = True
+                state["volatile"] = True
             for finding in theirs:
                 if finding.rule not in self.rules:
                     self.rules[finding.rule] = cfn.meta.get(finding.rule) or self.rules["CF001"]
-            findings = merge(findings, theirs, root.data)
-        result = self._finish(path, findings, text, doc, bom=bom)
-        result.exports = self.exports(doc, kind)
+            result = self._finish(path, merge(findings, theirs, data), text, bom=bom, secrets=secrets, state=state)
+        else:
+            result = self._finish(path, findings, text, doc, bom=bom)
+            exports = self.exports(doc, kind)
+        result.exports = exports
         return result
 
     def exports(self, doc: Document, kind: str) -> dict:
@@ -376,11 +386,17 @@ class Linter:
         return out
 
     def _finish(self, path: str, findings: list[Finding], text: str | None, doc: Document | None = None,
-                bom: bool = False, depends: dict | None = None) -> FileResult:
+                bom: bool = False, depends: dict | None = None,
+                secrets: tuple[list[tuple[int, int]], list[str]] | None = None,
+                state: dict | None = None) -> FileResult:
+        """`secrets` and `state` (the document's "volatile" and "fs" entries) stand for a
+        document already released (a template's, before cfn-lint ran)."""
         # Secrets first, before anything is filtered or suppressed: whatever any secrets
         # rule found (selected or not) is masked in every snippet and redacted from every
         # message, whoever wrote the message (cfn-lint quotes raw values).
-        masks, values = _secret_spans(findings, text, doc)
+        masks, values = secrets if secrets is not None else _secret_spans(findings, text, doc)
+        if doc is not None:
+            state = doc.cache
         if text:
             masks += raw_masks(text)  # token-shaped strings anywhere, even where no rule looks
         masks = merge_spans(masks)
@@ -400,9 +416,9 @@ class Linter:
             if override:
                 finding.severity = override
         findings.sort(key=Finding.sort_key)
-        volatile = doc is not None and bool(doc.cache.get("volatile")) or any(f.rule == "PL005" for f in findings)
-        if doc is not None and depends is None:
-            depends = doc.cache.get("fs")
+        volatile = state is not None and bool(state.get("volatile")) or any(f.rule == "PL005" for f in findings)
+        if state is not None and depends is None:
+            depends = state.get("fs")
         return FileResult(path, findings, text, masks, bom, volatile, depends or None)
 
     # -- many files -------------------------------------------------------------
