@@ -235,33 +235,40 @@ def _merge(report: Report, outcome: Outcome, linter: Linter) -> None:
 def _worth_a_pool(files: list[Task]) -> bool:
     if any(t.target is None for t in files):
         return False  # stdin: one file
-    return len(files) >= PARALLEL_FILES or sum(1 for t in files if _looks_like_template(t)) >= PARALLEL_TEMPLATES
+    return len(files) >= PARALLEL_FILES or sum(1 for t in files if _hint(t) == "cloudformation") >= PARALLEL_TEMPLATES
 
 
-def _looks_like_template(task: Task) -> bool:
-    """A cheap look at a file's start (kind_by_hint's), to decide on workers and on loading
-    cfn-lint early. AppSpecs for ECS name AWS:: types too: their names keep them out."""
-    name = os.path.basename(task.display).lower()
-    if "appspec" in name or "buildspec" in name:
-        return False
-    head = task.data[:65536] if task.data is not None else None
-    if head is None:
-        try:
-            with open(task.target, "rb") as f:
-                head = f.read(65536)
-        except OSError:
-            return False
-    return kind_by_hint(task.display, head.decode("utf-8", "replace")) == "cloudformation"
+def _hint(task: Task) -> str | None:
+    """The kind a cheap look at a file's start gives (kind_by_hint's), to decide on workers,
+    on loading cfn-lint early and on what to warm up before forking. AppSpecs for ECS name
+    AWS:: types too: their names keep them out of the templates. Worked out once per file."""
+    if task.hint == "":
+        name = os.path.basename(task.display).lower()
+        if "appspec" in name or "buildspec" in name:
+            task.hint = "appspec" if "appspec" in name else "buildspec"
+            return task.hint
+        head = task.data[:65536] if task.data is not None else None
+        if head is None:
+            try:
+                with open(task.target, "rb") as f:
+                    head = f.read(65536)
+            except OSError:
+                head = b""
+        task.hint = kind_by_hint(task.display, head.decode("utf-8", "replace"))
+    return task.hint
 
 
 # -- worker processes ----------------------------------------------------------------
 
 _WORKER: tuple[Linter, Options, Cache | None] | None = None
-_WARM_UP = (("buildspec.yml", b"version: 0.2\nenv: {variables: {A: b}}\nphases: {build: {commands: [make]}}\n"),
-            ("appspec.yml", b"version: 0.0\nos: linux\nhooks: {ValidateService: [{location: a.sh}]}\n"),
-            ("pipeline.json", b'{"pipeline": {"name": "p", "roleArn": "r", "stages": []}}'),
-            ("policy.json", b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
-                            b' "Resource": "*"}]}'))
+# a sample of each kind, linted before forking so that every worker starts with what its
+# files need imported and compiled (the IAM tables, 40 ms, only when policies or templates come)
+_WARM_UP = (("buildspec", "buildspec.yml",
+             b"version: 0.2\nenv: {variables: {A: b}}\nphases: {build: {commands: [make]}}\n"),
+            ("appspec", "appspec.yml", b"version: 0.0\nos: linux\nhooks: {ValidateService: [{location: a.sh}]}\n"),
+            ("pipeline", "pipeline.json", b'{"pipeline": {"name": "p", "roleArn": "r", "stages": []}}'),
+            ("iam-policy", "policy.json",
+             b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'))
 
 
 def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[Task], jobs: int) -> Iterator[Outcome]:
@@ -276,10 +283,14 @@ def _pool(linter: Linter, options: Options, cache: Cache | None, files: list[Tas
     except ValueError:  # no fork (Windows): one process
         yield from (process(linter, options, cache, t) for t in files)
         return
-    if any(_looks_like_template(t) for t in files) and linter._cfn_wanted("template.yaml"):
+    kinds = {_hint(t) for t in files}
+    if "cloudformation" in kinds and linter._cfn_wanted("template.yaml"):
         linter.cfn()
-    for name, sample in _WARM_UP:  # import and compile what every file needs once, before forking
-        linter.lint_file(name, sample)
+    if "cloudformation" in kinds or None in kinds:  # a template, or a file of a kind unknown yet
+        kinds |= {"iam-policy", "buildspec"}       # (inline policies and buildspecs)
+    for kind, name, sample in _WARM_UP:  # import and compile what the files need once, before forking
+        if kind in kinds:
+            linter.lint_file(name, sample)
     _WORKER = (linter, options, cache)
     gc.freeze()  # forked workers share the parent's objects instead of copying them at their first GC
     done = 0
@@ -314,6 +325,7 @@ class Task:
     explicit: bool
     data: bytes | None = None
     key: str | None = None
+    hint: str | None = ""    # the kind its start suggests (_hint; "": not looked at yet)
 
 
 def _cached(cache: Cache, task: Task) -> Outcome | None:

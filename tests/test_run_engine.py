@@ -39,6 +39,29 @@ def test_workers_give_the_same_report_in_the_same_order() -> None:
     assert one.problems == two.problems and one.notes == two.notes
 
 
+def test_before_forking_only_the_kinds_a_run_holds_are_warmed_up(tmp_path: Path, monkeypatch) -> None:
+    """The parent lints a sample of each kind its files look like before forking; the IAM
+    tables (40 ms) are loaded only when policies or templates come."""
+    from linter import run as run_mod
+
+    for i in range(run_mod.PARALLEL_FILES):
+        (tmp_path / f"buildspec{i}.yml").write_text(BAD)
+    (tmp_path / "deploy.json").write_text('{"pipeline": {"name": "p", "roleArn": "r", "stages": [{"name": "S", '
+                                          '"actions": [{"name": "A", "actionTypeId": {}}]}]}}')
+    warmed: list[str] = []
+    real = Linter.lint_file
+
+    def lint_file(self, path, data, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if run_mod._WORKER is None and path in {name for _, name, _ in run_mod._WARM_UP}:
+            warmed.append(path)
+        return real(self, path, data, *args, **kwargs)
+
+    monkeypatch.setattr(Linter, "lint_file", lint_file)
+    report = run(Options(paths=[str(tmp_path)]), Settings(), jobs=2)
+    assert report.files == run_mod.PARALLEL_FILES + 1
+    assert warmed == ["buildspec.yml", "pipeline.json"]
+
+
 @pytest.mark.skipif(not (CORPUS / "cloudformation").is_dir(), reason="needs ../shared/corpus")
 def test_workers_with_cfn_lint_give_the_same_report(tmp_path: Path) -> None:
     for path in sorted((CORPUS / "cloudformation").iterdir())[:6]:
