@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from linter import __version__, package_text
+from linter import __version__, package_text, rule_url
 from linter.config import ConfigError
 from linter.kinds import KINDS
 from linter.registry import RegistryError
@@ -223,7 +223,8 @@ def rules_command(
         import json
 
         typer.echo(json.dumps([{"id": r.id, "name": r.name, "category": r.category, "severity": r.severity,
-                                "kinds": list(r.kinds), "summary": r.summary} for r in rules], indent=2))
+                                "kinds": list(r.kinds), "summary": r.summary, "autofix": r.autofix or None,
+                                "cross_file": r.project, "url": r.url or rule_url(r.id)} for r in rules], indent=2))
         return
     width = max(len(r.name) for r in rules)
     for r in rules:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from linter import RULES_DOC
 from linter.cli import main
 
 BAD = "version: 0.2\nphases:\n  prebuild:\n    commands: [make]\n"
@@ -174,6 +175,12 @@ def test_internal_error_is_reported_and_the_run_goes_on(repo: Path, capsys) -> N
 def test_rules_and_rule_commands(capsys) -> None:
     code, out, _ = run(["rules"], capsys)
     assert code == 0 and "BS002  unknown-phase" in out
+    code, out, _ = run(["rules", "--format", "json"], capsys)
+    rules = {r["id"]: r for r in json.loads(out)}
+    assert rules["BS002"] == {"id": "BS002", "name": "unknown-phase", "category": "schema", "severity": "error",
+                              "kinds": ["buildspec"], "summary": rules["BS002"]["summary"], "autofix": "safe",
+                              "cross_file": False, "url": f"{RULES_DOC}#bs002"}
+    assert rules["XF001"]["cross_file"] and rules["XF001"]["autofix"] is None
     code, out, _ = run(["rule", "unknown-phase"], capsys)
     assert code == 0 and out.startswith("BS002 unknown-phase") and "Example that fires:" in out
     code, _, err = run(["rule", "BS999"], capsys)
