@@ -111,10 +111,11 @@ class ProjectContext:
         """The MARKS a file of the repository holds (none when it is over 2 MiB or unreadable)."""
         found = self._marked.get(rel)
         if found is None:
-            try:
-                with open(os.path.join(self.root, rel), "rb") as f:
-                    data = f.read(MARKED_LIMIT + 1)
-            except OSError:
+            from linter.run import NotRegular, read_regular
+
+            try:  # never open(): a FIFO in the repository would block the run
+                data = read_regular(os.path.join(self.root, rel), MARKED_LIMIT + 1)
+            except (NotRegular, OSError):
                 data = b""
             found = self._marked[rel] = frozenset(m for m in MARKS if m in data) \
                 if len(data) <= MARKED_LIMIT else frozenset()
@@ -781,10 +782,11 @@ def run_project(rules: list[Rule], ctx: ProjectContext, enabled: Callable[[Rule,
 
 def template_configuration(ctx: ProjectContext, rel: str) -> dict | None:
     """The Parameters of a CloudFormation template configuration file, or None."""
+    from linter.run import NotRegular, read_regular
+
     try:
-        with open(os.path.join(ctx.root, rel), encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
+        data = json.loads(read_regular(os.path.join(ctx.root, rel)))
+    except (NotRegular, OSError, ValueError):
         return None
     params = data.get("Parameters") if isinstance(data, dict) else None
     return params if isinstance(params, dict) else {}

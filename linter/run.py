@@ -97,10 +97,10 @@ def cache_for(settings: Settings, linter: Linter, root: str | None = None) -> Ca
     return Cache(cache_folder(settings.root or root), context)
 
 
-def read_regular(path: str) -> bytes:
-    """The bytes of a regular file. Raises OSError, or NotRegular for a FIFO, a device or a
-    socket (opening one for reading could block the run forever: it is opened non-blocking
-    and checked before anything is read)."""
+def read_regular(path: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (its first `limit` bytes, when given). Raises OSError, or
+    NotRegular for a FIFO, a device or a socket (opening one for reading could block the run
+    forever: it is opened non-blocking and checked before anything is read)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
@@ -108,11 +108,13 @@ def read_regular(path: str) -> bytes:
         if not stat.S_ISREG(mode):
             raise NotRegular(_what(mode))
         chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
+        left = limit if limit is not None else -1
+        while left:
+            chunk = os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
+            left = left - len(chunk) if left > 0 else left
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -250,9 +252,8 @@ def _hint(task: Task) -> str | None:
         head = task.data[:65536] if task.data is not None else None
         if head is None:
             try:
-                with open(task.target, "rb") as f:
-                    head = f.read(65536)
-            except OSError:
+                head = read_regular(task.target, 65536)  # never open(): a FIFO would block the run
+            except (NotRegular, OSError):
                 head = b""
         task.hint = kind_by_hint(task.display, head.decode("utf-8", "replace"))
     return task.hint

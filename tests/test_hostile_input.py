@@ -36,6 +36,26 @@ def test_a_fifo_never_blocks_the_run(workdir: Path) -> None:
         assert "not a regular file" in done.stderr and "named pipe" in done.stderr
         assert "ci/buildspec.yml:3:3: BS002" in done.stdout
         assert done.returncode == (1 if args == ["."] else 2)  # named: a problem; found in a walk: a note
+    # a name that says nothing of its kind: the look at its start (workers? cfn-lint?) opens it too
+    os.mkfifo(workdir / "template.yaml")
+    for args in (["template.yaml"], ["--no-cache", "template.yaml"], ["-j1", "template.yaml"]):
+        done = subprocess.run([sys.executable, "-m", "linter", "check", *args], cwd=workdir, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 2 and "template.yaml: skipped: it is a named pipe (FIFO)" in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_repository_never_blocks_the_project_pass(workdir: Path) -> None:
+    """An AppSpec named alone sends the project pass to the repository's other files (which
+    pipeline packages it?): a FIFO among them, or as .gitignore, is not read."""
+    (workdir / ".git").mkdir()
+    os.mkfifo(workdir / ".gitignore")
+    os.mkfifo(workdir / "deploy.yml")
+    (workdir / "appspec.yml").write_text("version: 0.0\nos: linux\nhooks:\n  ValidateService:\n"
+                                         "    - location: scripts/check.sh\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "check", "appspec.yml"], cwd=workdir,
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr and "appspec.yml" in done.stdout, done.stdout + done.stderr
 
 
 # 11 ----------------------------------------------------------------------------
