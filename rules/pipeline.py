@@ -877,7 +877,7 @@ _PROD = re.compile(r"(^|[^a-z])(prod|production|live)([^a-z]|$)")
       options={"patterns": ["prod", "production", "live"]})
 def production_without_approval(ctx: Context) -> Iterator[Finding]:
     """A stage or deploy action whose name says production (by default containing `prod`,
-    `production` or `live` as a word; configurable with
+    `production` or `live` as a word, but not `pre-prod` or `non-prod`; configurable with
     `[tool.pipelint.rules.CP206] patterns = [...]`) should run only after a person approves:
     a Manual approval action in an earlier stage, or earlier in the same stage. Deploy
     actions count, and so do CodeBuild and Lambda invoke actions where the stage (or the
@@ -915,8 +915,10 @@ _DEPLOY_WORDS = re.compile(r"(^|[^a-z])(deploy|deployment|release|promote|rollou
 
 
 def _words(name: str) -> str:
-    """'DeployProd' -> 'deploy prod': camelCase parts count as words."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    """'DeployProd' -> 'deploy prod': camelCase parts count as words. 'pre-prod', 'PreProd'
+    and 'non-prod' name the stages before or beside production, so they drop out."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    return re.sub(r"(^|[^a-z])(pre|non)[ _.-]?prod[a-z]*", r"\1", words)
 
 
 _VARIABLE = re.compile(r"#\{([A-Za-z0-9@_-]+)\.([^}]+)\}")
