@@ -444,7 +444,9 @@ def full_admin_policy(ctx: Context) -> Iterator[Finding]:
     users, read every secret and delete every stack. Build and deploy roles in particular
     must not hold it; a compromised build is then a compromised account. A condition does
     not make it safe (administrator in one region, or from one network, is still
-    administrator), so the verdict stays an error whatever the Condition says."""
+    administrator), so the verdict stays an error whatever the Condition says. A managed
+    policy the template uses only as a PermissionsBoundary is not checked by the IAM rules:
+    a boundary caps what the role's own policies grant and grants nothing itself."""
     for s in _allow_statements(ctx):
         stars = _stars(s.actions)
         if stars and not s.not_action and _resource_star(s):
