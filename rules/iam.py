@@ -23,6 +23,7 @@ agent) say nothing about what it reaches; none of those narrow.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import importlib.util
 import json
@@ -390,7 +391,18 @@ def _resource_star(s: Statement) -> Value | None:
 def _allow_statements(ctx: Context) -> Iterator[Statement]:
     for s in statements(ctx.doc):
         if s.allows:
-            yield s
+            yield _key_policy_actions(s) if s.owner_type == "AWS::KMS::Key" else s
+
+
+def _key_policy_actions(s: Statement) -> Statement:
+    """A key policy governs its KMS key and nothing else: an `iam:PassRole` or
+    `codepipeline:*` written in it grants nothing, so only the kms actions (and `*`, and
+    those an intrinsic function hides) are the statement's."""
+    if s.not_action:
+        return s
+    kept = [v for v in s.actions if v.text is None or v.text.strip() == "*"
+            or v.text.strip().lower().startswith("kms:")]
+    return s if len(kept) == len(s.actions) else dataclasses.replace(s, actions=kept)
 
 
 def _where(s: Statement) -> str:
@@ -432,7 +444,9 @@ def full_admin_policy(ctx: Context) -> Iterator[Finding]:
     users, read every secret and delete every stack. Build and deploy roles in particular
     must not hold it; a compromised build is then a compromised account. A condition does
     not make it safe (administrator in one region, or from one network, is still
-    administrator), so the verdict stays an error whatever the Condition says."""
+    administrator), so the verdict stays an error whatever the Condition says. A managed
+    policy the template uses only as a PermissionsBoundary is not checked by the IAM rules:
+    a boundary caps what the role's own policies grant and grants nothing itself."""
     for s in _allow_statements(ctx):
         stars = _stars(s.actions)
         if stars and not s.not_action and _resource_star(s):
@@ -512,18 +526,23 @@ def resource_star_write(ctx: Context) -> Iterator[Finding]:
     `ecr:GetAuthorizationToken`) work only with `*` and are not flagged; read and list
     actions are left alone, and so are those that return secrets or credentials (IAM012
     reports them). A condition that narrows the statement (`aws:ResourceTag/...`,
-    `aws:RequestedRegion`) makes it info. The fix names the ARN form of the action's
-    resource."""
+    `aws:RequestedRegion`) makes it info; `iam:CreateServiceLinkedRole` under an
+    `iam:AWSServiceName` condition (AWS's own policies write it so) creates only the role
+    AWS defines for that service and is left alone. The fix names the ARN form of the
+    action's resource."""
     for s in _allow_statements(ctx):
         star = _resource_star(s)
         if star is None or s.not_action or _stars(s.actions) or s.owner_type == "AWS::KMS::Key":
             continue  # in a key policy, Resource "*" is the key itself
         risky: list[str] = []
+        service_named = any(k.lower() == "iam:awsservicename" for k in s.narrowing)
         for v in s.actions:
             text = (v.text or "").strip()
             if not text or text.endswith(":*"):
                 continue  # unknown, or a whole service (IAM003 says so)
             for action in expand(text):
+                if action == "iam:createservicelinkedrole" and service_named:
+                    continue  # the role AWS makes for the named service, as AWS's own policies write it
                 if level(action) in ("W", "P") and not star_only(action) and action not in _OWNED_ELSEWHERE:
                     risky.append(action)
         if risky:

@@ -198,10 +198,11 @@ def documents(doc: Document) -> Iterator[tuple[Node, str, str, str]]:
         yield root, kind, "the policy", ""
         return
     resources = root.get("Resources")
+    boundaries = _boundary_only(resources)
     for key, resource in resources.items() if resources is not None and resources.is_map else ():
         type_node = resource.get("Type") if resource.is_map else None
         props = resource.get("Properties") if resource.is_map else None
-        if type_node is None or props is None:
+        if type_node is None or props is None or str(key.data) in boundaries:
             continue
         for path, kind in DOCUMENTS.get(str(type_node.data), ()):
             for node in _walk(props, path):
@@ -212,6 +213,39 @@ def documents(doc: Document) -> Iterator[tuple[Node, str, str, str]]:
                                 yield policy, "identity", f"resource {key.data}", str(type_node.data)
                     continue
                 yield _parsed(node), kind, f"resource {key.data}", str(type_node.data)
+
+
+def _refs(node: Node | None) -> Iterator[str]:
+    for item in branches(node):
+        for element in item.value if item.is_seq else [item]:
+            for leaf in branches(element):
+                if leaf.is_map and len(leaf.value) == 1 and leaf.value[0][0].data == "Ref":
+                    yield str(leaf.value[0][1].data)
+
+
+def _boundary_only(resources: Node | None) -> set[str]:
+    """Managed policies of the template used only as a PermissionsBoundary: a boundary is
+    a ceiling that grants nothing (IAM User Guide, permissions boundaries), so its broad
+    Allow (often `*` beside the Deny statements that do the work) is no finding. A policy
+    that is also attached (its own Roles/Users/Groups, or a ManagedPolicyArns Ref) counts."""
+    if resources is None or not resources.is_map:
+        return set()
+    bounding: set[str] = set()
+    attached: set[str] = set()
+    for key, resource in resources.items():
+        props = resource.get("Properties") if resource.is_map else None
+        if props is None or not props.is_map:
+            continue
+        bounding.update(_refs(props.get("PermissionsBoundary")))
+        for prop in ("ManagedPolicyArns", "Policies"):
+            attached.update(_refs(props.get(prop)))
+        type_node = resource.get("Type")
+        if type_node is not None and type_node.data == "AWS::IAM::ManagedPolicy" and \
+                any(props.get(p) is not None for p in ("Roles", "Users", "Groups")):
+            attached.add(str(key.data))
+    managed = {str(k.data) for k, r in resources.items() if r.is_map and r.get("Type") is not None
+               and r.get("Type").data == "AWS::IAM::ManagedPolicy"}
+    return (bounding & managed) - attached
 
 
 def _plain_statements(root: Node) -> list[Node]:

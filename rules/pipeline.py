@@ -877,7 +877,7 @@ _PROD = re.compile(r"(^|[^a-z])(prod|production|live)([^a-z]|$)")
       options={"patterns": ["prod", "production", "live"]})
 def production_without_approval(ctx: Context) -> Iterator[Finding]:
     """A stage or deploy action whose name says production (by default containing `prod`,
-    `production` or `live` as a word; configurable with
+    `production` or `live` as a word, but not `pre-prod` or `non-prod`; configurable with
     `[tool.pipelint.rules.CP206] patterns = [...]`) should run only after a person approves:
     a Manual approval action in an earlier stage, or earlier in the same stage. Deploy
     actions count, and so do CodeBuild and Lambda invoke actions where the stage (or the
@@ -915,8 +915,10 @@ _DEPLOY_WORDS = re.compile(r"(^|[^a-z])(deploy|deployment|release|promote|rollou
 
 
 def _words(name: str) -> str:
-    """'DeployProd' -> 'deploy prod': camelCase parts count as words."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    """'DeployProd' -> 'deploy prod': camelCase parts count as words. 'pre-prod', 'PreProd'
+    and 'non-prod' name the stages before or beside production, so they drop out."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    return re.sub(r"(^|[^a-z])(pre|non)[ _.-]?prod[a-z]*", r"\1", words)
 
 
 _VARIABLE = re.compile(r"#\{([A-Za-z0-9@_-]+)\.([^}]+)\}")
@@ -1040,7 +1042,9 @@ def pipeline_plaintext_secret(ctx: Context) -> Iterator[Finding]:
     a file in git shows the real token), a value that looks like a credential, or a
     CodeBuild action's PLAINTEXT environment variable with a secret-looking name or value
     must come from Secrets Manager instead. In templates a `Ref` to a parameter is fine
-    only when the parameter is NoEcho."""
+    only when the parameter is NoEcho, and only in a field CodePipeline masks (OAuthToken):
+    a NoEcho parameter written into another field (`ParameterOverrides: !Sub
+    '{"Token": "${GitHubToken}"}'`) shows in get-pipeline and the console (warning)."""
     for pipeline in pipelines(ctx.doc):
         for action in pipeline.actions:
             config = action.configuration
@@ -1048,6 +1052,14 @@ def pipeline_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                 continue
             for key, value in config.items():
                 name = str(key.data)
+                if pipeline.source == "template" and name not in _MASKED and value.is_map and "Ref" not in value:
+                    for param in _no_echo_parameters(ctx, value):
+                        yield ctx.report(value, f"{name} of {action.label} writes the NoEcho parameter {param} into "
+                                                "the action's configuration, which get-pipeline and the console show "
+                                                "in plain text", severity="warning",
+                                         fix="let the deployed template read the secret itself "
+                                             "({{resolve:secretsmanager:...}}), instead of passing it through the "
+                                             "pipeline")
                 if value.is_map and "Ref" in value and pipeline.source == "template" and secret_name(name):
                     param = parameters(ctx).get(str(value.get("Ref").data))
                     if param is not None and not no_echo(param):
@@ -1071,6 +1083,33 @@ def pipeline_plaintext_secret(ctx: Context) -> Iterator[Finding]:
                 elif len(text) >= 8 and (name in ("OAuthToken", "SecretToken", "WebhookSecret") or secret_name(name)):
                     yield ctx.report(value, f"{name} of {action.label} is written in plain text ({redact(text)})",
                                      secret=True)
+
+
+# configuration fields an action type declares secret: CodePipeline shows them as ****
+_MASKED = ("OAuthToken", "SecretToken", "WebhookSecret")
+_SUB_NAME = re.compile(r"\$\{(?!!)\s*([A-Za-z0-9_:.]+?)\s*\}")
+
+
+def _no_echo_parameters(ctx: Context, value: Node) -> list[str]:
+    """The NoEcho parameters an intrinsic function (Fn::Sub, Fn::Join) writes into a value."""
+    params = parameters(ctx)
+    names: list[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node.is_map:
+            for k, v in node.items():
+                if k.data == "Ref" and v.is_scalar:
+                    names.append(str(v.data))
+                elif k.data == "Fn::Sub":
+                    template = v.value[0] if v.is_seq and v.value else v
+                    if template.is_scalar:
+                        names += _SUB_NAME.findall(str(template.data or ""))
+                stack.append(v)
+        elif node.is_seq:
+            stack.extend(node.value)
+    found = [n for n in dict.fromkeys(names) if n in params and no_echo(params[n])]
+    return found
 
 
 def _environment_variables(ctx: Context, node: Node, text: str) -> Iterator[Finding]:

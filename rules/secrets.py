@@ -19,6 +19,7 @@ from linter.rules.buildspec import phases_of, variable_maps
 from linter.rules.intrinsics import resources_of
 from linter.secrets import (is_reference, literal_secret, pattern_hits, redact, scan_command, scan_value,
                             secret_name)
+from linter.secrets import _identifier as identifier  # `DD_TOKEN`: the name of a value, not one
 
 
 def _sm_fix(name: str) -> str:
@@ -127,7 +128,7 @@ def _commands(ctx: Context) -> Iterator[Node]:
     for _, phase in phases_of(ctx):
         for key in ("commands", "finally"):
             items = phase.get(key)
-            for item in items.value if items is not None and items.is_seq else ():
+            for item in items.value if items is not None and items.is_seq else [items] if items is not None else ():
                 if item.is_scalar and isinstance(item.data, str):
                     yield item
 
@@ -274,7 +275,7 @@ def _literal_secret(ctx: Context, name: str, value: Node) -> tuple[str, str] | N
     hit = scan_value(text)
     if hit is not None:
         return hit.description, redact(text[hit.start:hit.end])
-    if secret_name(name) and len(text) >= 8:
+    if secret_name(name) and len(text) >= 8 and not identifier(text):
         return "a literal value", redact(text)
     return None
 
@@ -569,9 +570,10 @@ def _tokens_anywhere(ctx: Context, seen: set[str]) -> Iterator[Finding]:
 
 _URL_USERINFO = re.compile(r"^[a-z+]+://([^/@\s]+)@", re.IGNORECASE)
 
-# a setting about secrets, not a secret (PasswordReusePrevention, MinimumPasswordLength)
+# a setting about secrets, not a secret (PasswordReusePrevention, MinimumPasswordLength); and
+# EncryptionKey, which in a template names a KMS key (CodeBuild's alias/aws/s3, a key ARN)
 _SETTING = re.compile(r"(?i)policy|reuse|prevention|length|required|reset|age$|expir|complex|symbol|number|case|"
-                      r"rotation|type$|enabled$|arn$|name$")
+                      r"rotation|type$|enabled$|arn$|name$|^encryptionkey$")
 
 _HANDLED = ("Environment", "EnvironmentVariables", "Tags", "PolicyDocument",
             "Policies", "AssumeRolePolicyDocument", "KeyPolicy")
@@ -720,6 +722,8 @@ def secret_in_unparsed_file(ctx: Context) -> Iterator[Finding]:
         for m in pattern.finditer(text):
             key, value = m.group("key"), m.group("value")
             start, end = m.span("value")
+            if pattern is _YAML_PAIR and value[0] in "{[":
+                continue  # a flow mapping or list (`"Token": { "Fn::Join": ...`), not a scalar
             if pattern is _YAML_PAIR and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
                 start, end, value = start + 1, end - 1, value[1:-1]
             if literal_secret(key, value):

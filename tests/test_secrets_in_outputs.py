@@ -130,3 +130,12 @@ def test_a_syntax_error_snippet_masks_a_token(tmp_path: Path) -> None:
     report = run(Options(paths=[str(tmp_path)]), Settings(select=["PL"]))  # SEC006 not selected
     assert [f.rule for f in report.findings] == ["PL001"]
     assert token not in _terminal(report)
+
+
+def test_an_unparsed_file_reads_a_flow_mapping_as_no_literal() -> None:
+    # a Jinja-wrapped template: the secret-named key holds an intrinsic function, not a value
+    text = ('{"Resources": {"Creds": {"Type": "AWS::CodeBuild::SourceCredential", "Properties": {\n'
+            '  "Token": { "Fn::Join" :\n'
+            '    {% raw %} ["", ["{{resolve:secretsmanager:", {"Ref": "GithubToken"}, ":SecretString:token}}"]]\n'
+            '  }}}}}\n')
+    assert [f.rule for f in lint(text, path="cicdIam.json")] == ["PL001"]
