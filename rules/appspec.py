@@ -1222,6 +1222,10 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
 
 # -- files that exist -----------------------------------------------------------------------------
 
+# target/__ARTIFACT__-all.tar.gz: a token the build replaces with sed before packaging
+_SED_TOKEN = re.compile(r"__[A-Z][A-Z0-9_]*__")
+
+
 @rule(id="AS501", name="missing-revision-file", category="reference", severity="warning", kinds=KIND,
       summary="a hook script or files source that does not exist beside the AppSpec",
       fix="fix the path (relative to the folder of the AppSpec), or add the file",
@@ -1241,7 +1245,7 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     """Hook `location`s and `files` `source`s are relative to the revision root, the folder
     that holds the AppSpec. A path that does not exist fails the deployment at that point
     ("Script does not exist at specified location"). Checked only for a file on disk, not
-    for standard input; templated paths are skipped. When none of the files it names is
+    for standard input; templated paths (`${VERSION}`, `__ARTIFACT__`) are skipped. When none of the files it names is
     there (and none is a near miss of a file that is), the revision is assembled elsewhere,
     by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
     nothing is checked. A `files` source is not reported either when a buildspec sits beside
@@ -1263,7 +1267,7 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         if not isinstance(node.data, str):
             continue
         rel = node.data.strip().replace("\\", "/").lstrip("/")
-        if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")):
+        if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")) and not _SED_TOKEN.search(rel):
             named.append((node, rel))
     missing = [(node, rel) for node, rel in named if not ctx.file_exists(rel)]
     if not missing:
