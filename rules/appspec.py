@@ -1196,7 +1196,9 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
 def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
     """CodeDeploy shifts an alias from one published version to another: both are version
     numbers (`$LATEST` cannot be the target of an alias shift). When they are equal no
-    traffic moves, which is a warning."""
+    traffic moves, which is a warning. Templated values (`${V}`, `{{ v }}`, `<V>`, an
+    upper-case token such as `TARGET_VERSION_PLACEHOLDER` that the build replaces with sed)
+    are left alone."""
     if platform(ctx.root) != LAMBDA:
         return
     for key, body, type_ in resources(ctx.root):
@@ -1209,7 +1211,10 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
             if node is None or node.data is None:
                 continue
             text = str(node.data).strip()
-            if "${" in text or "{{" in text or text.startswith("<"):
+            if isinstance(node.data, dict) and len(node.data) == 1:     # !Ref X: read as {'Ref': 'X'}
+                (fn, arg), = node.data.items()
+                text = f"!{str(fn).replace('Fn::', '')} {arg}"
+            if "${" in text or "{{" in text or text.startswith("<") or _TOKEN.fullmatch(text):
                 continue
             if not re.fullmatch(r"[1-9]\d{0,17}", text):
                 yield ctx.report(node, f"{name} '{text}' is not a published version number")
