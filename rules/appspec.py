@@ -1074,7 +1074,7 @@ def permissions_on_windows(ctx: Context) -> Iterator[Finding]:
 
 # TASK_DEFINITION, TASK_DEF_ARN: a token that a tool writes the ARN over (the GitHub action
 # amazon-ecs-deploy-task-definition sets TaskDefinition whatever it holds; sed in a build)
-_TOKEN = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,}")
+_TOKEN = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}")
 _TASK_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}(:\d+)?$")
 
 
