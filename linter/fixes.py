@@ -8,8 +8,9 @@ touch (the run does). The guarantees live here:
   original's mode, byte order mark and line breaks (edits never touch line breaks they
   do not replace);
 - a patch is one that `git apply` and `patch -p1` accept, and it never shows a secret:
-  context lines that hold one are cut, and a hunk whose changed lines hold one is
-  withheld (and counted).
+  context lines that hold one are cut, and when a hunk's changed lines hold one the
+  file's whole patch is withheld (and its hunks counted): its other hunks may be parts
+  of the same fix.
 """
 
 from __future__ import annotations
@@ -180,6 +181,10 @@ def unified_diff(old: str, new: str, path: str, masks: list[tuple[int, int]] = (
                 withheld += 1
             else:
                 hunks.append(hunk)
+    if withheld:
+        # the hunks left may be halves of a withheld fix (a secret moved to parameter-store:
+        # the new entry shown, the plaintext line it replaces not): show none of the file
+        return "", withheld + len(hunks)
     if not hunks:
         return "", withheld
     name = patch_path(path)

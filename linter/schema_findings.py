@@ -10,6 +10,7 @@ with `: ` read as a mapping), since that is what most of them are in practice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import re
@@ -112,6 +113,10 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
     parent_name = _name(error.path[:-1]) if error.path else "the file"
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
+        if not isinstance(error.detail, str) and node is not None and node.is_scalar:
+            # YAML 1.1 reads the key `on:` (a GitHub workflow named buildspec.yml) as True:
+            # name it as written
+            error = dataclasses.replace(error, detail=ctx.source(node).strip().strip("'\"") or error.detail)
         guess = did_you_mean(str(error.detail), known)
         if guess:
             edits = []

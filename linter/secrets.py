@@ -111,7 +111,7 @@ _PLACEHOLDER_WORDS = frozenset("""
     mytoken secretkey accesskey secretaccesskey privatekey
     postgres mysql mariadb changeit rabbitmq minioadmin
 """.split())                     # the last line: well-known defaults of local service containers
-_PLACEHOLDER_PARTS = ("changeme", "replaceme", "placeholder", "redacted", "xxxx", "dummy",
+_PLACEHOLDER_PARTS = ("changeme", "replaceme", "placeholder", "redacted", "xxxx", "dummy", "mock",
                       "example", "yourtoken", "yourpassword", "yoursecret", "yourkey",
                       "yourapikey", "insertyour", "enteryour")
 
@@ -198,7 +198,7 @@ _NOT_SECRET_LAST = frozenset("""
 """.split())
 _NOT_SECRET_FIRST = frozenset("""
     use enable enabled disable disabled no skip is has should allow require requires max min
-    num ignore show with without generate rotate
+    num ignore show with without generate rotate mock fake
 """.split())
 _NOT_SECRET_ANY = frozenset({"public", "kms", "secretsmanager", "pubkey"})
 
@@ -213,7 +213,7 @@ def secret_name(name: str) -> bool:
     secret when its last word says it holds something about the secret (`*_ARN`, `*_NAME`,
     `*_ID`, `*_PATH`, `*_URL`, `*_TTL`, ... so `AWS_ACCESS_KEY_ID`, `KMS_KEY_ID`,
     `TOKEN_URL`, `SECRET_ID`), when it is a switch (`USE_*`, `ENABLE_*`, `NO_*`, `SKIP_*`),
-    for `SECRETS_MANAGER_*`, `PUBLIC_KEY`, `KEY_PAIR`, bare `KEY`, S3/cache/sort keys, and
+    a mock (`MOCK_*`, `FAKE_*`), for `SECRETS_MANAGER_*`, `PUBLIC_KEY`, `KEY_PAIR`, bare `KEY`, S3/cache/sort keys, and
     for `PWD` alone (the shell's working directory).
     """
     parts = [w.lower() for w in _NAME_WORD.findall(name)]

@@ -7,11 +7,13 @@ most likely did (a tab, an unclosed quote, a typographic quote, a bad indentatio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from linter.document import LineIndex, split_lines
 
 _TYPOGRAPHIC = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+_CONFLICT = re.compile(r"(<{7}|>{7})( |$)")
 
 
 @dataclass
@@ -62,6 +64,13 @@ def yaml_error_issue(exc: Exception, text: str, in_bytes: bool = False) -> Parse
         line, column = index.position(_reader_offset(text, int(exc.position), in_bytes))
         return ParseIssue("PL001", message, line, column, line, column + 1, fix=fix)
 
+    conflict = next((i for i, line in enumerate(split_lines(text)) if _CONFLICT.match(line)), None)
+    if conflict is not None and conflict <= line0:
+        # a merge left its markers in: the parser trips somewhere after the first one
+        line0, col0 = conflict, 0
+        message = "unresolved merge conflict: the file still holds the '<<<<<<<', '=======' and '>>>>>>>' markers"
+        fix = "resolve the conflict: keep one side, and remove the marker lines"
+        return ParseIssue("PL001", message, line0 + 1, 1, line0 + 1, len(index.line_text(line0 + 1)) + 1, fix=fix)
     if at == "\t" or ("\t" in source[: col0 + 1] and "token" in problem):
         tab_col = source.find("\t")
         col0 = tab_col if tab_col >= 0 else col0

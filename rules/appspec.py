@@ -1072,6 +1072,9 @@ def permissions_on_windows(ctx: Context) -> Iterator[Finding]:
 
 # -- ECS and Lambda resources -----------------------------------------------------------------------
 
+# TASK_DEFINITION, TASK_DEF_ARN: a token that a tool writes the ARN over (the GitHub action
+# amazon-ecs-deploy-task-definition sets TaskDefinition whatever it holds; sed in a build)
+_TOKEN = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}")
 _TASK_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}(:\d+)?$")
 
 
@@ -1106,7 +1109,9 @@ _TASK_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\d{12}:task-definitio
 def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
     """`TaskDefinition` is a task definition ARN, or exactly `<TASK_DEFINITION>`, the
     placeholder CodePipeline's CodeDeployToECS action replaces; any other `<...>` stays
-    as it is and the deployment fails. `AwsvpcConfiguration` gives subnets (subnet-...),
+    as it is and the deployment fails. A bare upper-case token (`TASK_DEFINITION_ARN`) is
+    left alone: the GitHub action amazon-ecs-deploy-task-definition writes the ARN it
+    registers over TaskDefinition whatever it holds, and builds replace such tokens with sed. `AwsvpcConfiguration` gives subnets (subnet-...),
     security groups (sg-...) and AssignPublicIp together or not at all. In a capacity
     provider strategy only one provider may have a base."""
     if platform(ctx.root) != ECS:
@@ -1124,7 +1129,8 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
                 yield ctx.report(task, f"TaskDefinition is the placeholder {text}; CodePipeline replaces only "
                                        "<TASK_DEFINITION>", fix="write <TASK_DEFINITION>",
                                  edits=[ctx.replace_value(task, "<TASK_DEFINITION>")], safe=False)
-            elif not text.startswith("<") and not _TASK_ARN.match(text) and "${" not in text and "{{" not in text:
+            elif not text.startswith("<") and not _TASK_ARN.match(text) and "${" not in text and "{{" not in text \
+                    and not _TOKEN.fullmatch(text):
                 yield ctx.report(task, f"TaskDefinition '{text}' is not a task definition ARN "
                                        "(arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)")
         net_key, net = _either(props, "NetworkConfiguration")
@@ -1190,7 +1196,9 @@ def invalid_ecs_service(ctx: Context) -> Iterator[Finding]:
 def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
     """CodeDeploy shifts an alias from one published version to another: both are version
     numbers (`$LATEST` cannot be the target of an alias shift). When they are equal no
-    traffic moves, which is a warning."""
+    traffic moves, which is a warning. Templated values (`${V}`, `{{ v }}`, `<V>`, an
+    upper-case token such as `TARGET_VERSION_PLACEHOLDER` that the build replaces with sed)
+    are left alone."""
     if platform(ctx.root) != LAMBDA:
         return
     for key, body, type_ in resources(ctx.root):
@@ -1203,7 +1211,10 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
             if node is None or node.data is None:
                 continue
             text = str(node.data).strip()
-            if "${" in text or "{{" in text or text.startswith("<"):
+            if isinstance(node.data, dict) and len(node.data) == 1:     # !Ref X: read as {'Ref': 'X'}
+                (fn, arg), = node.data.items()
+                text = f"!{str(fn).replace('Fn::', '')} {arg}"
+            if "${" in text or "{{" in text or text.startswith("<") or _TOKEN.fullmatch(text):
                 continue
             if not re.fullmatch(r"[1-9]\d{0,17}", text):
                 yield ctx.report(node, f"{name} '{text}' is not a published version number")
@@ -1215,6 +1226,10 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
 
 
 # -- files that exist -----------------------------------------------------------------------------
+
+# target/__ARTIFACT__-all.tar.gz: a token the build replaces with sed before packaging
+_SED_TOKEN = re.compile(r"__[A-Z][A-Z0-9_]*__")
+
 
 @rule(id="AS501", name="missing-revision-file", category="reference", severity="warning", kinds=KIND,
       summary="a hook script or files source that does not exist beside the AppSpec",
@@ -1235,10 +1250,11 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     """Hook `location`s and `files` `source`s are relative to the revision root, the folder
     that holds the AppSpec. A path that does not exist fails the deployment at that point
     ("Script does not exist at specified location"). Checked only for a file on disk, not
-    for standard input; templated paths are skipped. When none of the files it names is
+    for standard input; templated paths (`${VERSION}`, `__ARTIFACT__`) are skipped. When none of the files it names is
     there (and none is a near miss of a file that is), the revision is assembled elsewhere,
     by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
-    nothing is checked. Where the project pass finds the revision root (a pipeline that
+    nothing is checked. A `files` source is not reported either when a buildspec sits beside
+    the AppSpec: it is what the build produces there (`dotnet publish -o build_output`). Where the project pass finds the revision root (a pipeline that
     packages this AppSpec through a buildspec's artifacts: XF004), XF004 checks the scripts
     there and this rule's findings for the AppSpec are dropped."""
     if platform(ctx.root) != EC2 or ctx.doc.folder is None:
@@ -1249,13 +1265,14 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
             node = script.get("location") if script.is_map else None
             if node is not None:
                 paths.append(node)
-    paths += [e.get("source") for e in _files(ctx) if e.get("source") is not None]
+    sources = [e.get("source") for e in _files(ctx) if e.get("source") is not None]
+    paths += sources
     named: list[tuple[Node, str]] = []
     for node in paths:
         if not isinstance(node.data, str):
             continue
         rel = node.data.strip().replace("\\", "/").lstrip("/")
-        if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")):
+        if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")) and not _SED_TOKEN.search(rel):
             named.append((node, rel))
     missing = [(node, rel) for node, rel in named if not ctx.file_exists(rel)]
     if not missing:
@@ -1270,8 +1287,13 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
                                "the revision is assembled elsewhere, so they were not checked",
                          severity="info", fix="nothing to do if a build step assembles the revision; else fix the paths")
         return
+    # a buildspec beside the AppSpec builds the revision here: a files source that is not
+    # there yet (dotnet publish -o build_output, target/app.jar) is its output, not a typo
+    built = any("/" not in p and re.fullmatch(r"buildspec[^/]*\.ya?ml", p.lower()) for p in nearby)
     for node, rel in missing:
         guess = guesses[rel]
+        if built and not guess and any(node is s for s in sources):
+            continue
         hint = f"; did you mean '{guess}'?" if guess else ""
         yield ctx.report(node, f"'{rel}' does not exist beside the AppSpec{hint}",
                          fix=f"write '{guess}'" if guess else None)

@@ -218,3 +218,13 @@ def test_diff_context_never_shows_a_secret() -> None:
     assert "ghp_" not in patch and withheld == 0 and "+D" in patch
     patch, withheld = unified_diff(old, old.replace("TOKEN", "T"), "f", [(start, start + 10)])
     assert patch == "" and withheld == 1
+
+
+def test_a_patch_never_shows_half_of_a_fix(workdir: Path, capsys) -> None:
+    """A secret moved to env.parameter-store, its line far from the new entry: the entry's
+    hunk alone would add a second definition and leave the plaintext in the file."""
+    lines = ["version: 0.2", "env:", "  shell: bash", "  variables:"] + [f"    V{i}: v{i}" for i in range(8)]
+    lines += ["    APP_SECRET: 'q8Zt3vLm9Rk2Wp7Xc4Bn'", "phases:", "  build:", "    commands: [make]"]
+    (workdir / "buildspec.yml").write_text("\n".join(lines) + "\n")
+    code, patch, err = run(["check", "--diff", "--unsafe-fixes", "buildspec.yml"], capsys)
+    assert patch == "" and "not shown" in err and "q8Zt" not in err
