@@ -283,8 +283,9 @@ def _predefined_platform(name: str) -> str | None:
 def _custom_config(model: Model, node: Node | None) -> Resource | None:
     name = ref_target(node)
     if name is not None:
-        found = model.resources.get(name)
-        return found if found is not None and found.type == CONFIG else None
+        found = model.resources.get(name)  # one without a Properties map is none to judge
+        return found if found is not None and found.type == CONFIG and found.props is not None and \
+            found.props.is_map else None
     text = literal_text(node)
     if text is None:
         return None

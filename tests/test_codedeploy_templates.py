@@ -369,3 +369,27 @@ Resources:
         Type: AllAtOnce
 """
     assert ("CD018" in {f.rule for f in cd(text)}) is fires
+
+
+def test_a_referenced_deployment_config_without_properties_is_no_crash() -> None:
+    """A misspelt Properties (the fuzzer's `Propertles`) leaves the config nothing to judge."""
+    text = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  App:
+    Type: AWS::CodeDeploy::Application
+    Properties: {ComputePlatform: Server}
+  Rolling:
+    Type: AWS::CodeDeploy::DeploymentConfig
+    Propertles:
+      MinimumHealthyHosts: {Type: FLEET_PERCENT, Value: 75}
+  Group:
+    Type: AWS::CodeDeploy::DeploymentGroup
+    Properties:
+      ApplicationName: !Ref App
+      ServiceRoleArn: arn:aws:iam::123456789012:role/codedeploy
+      DeploymentConfigName: !Ref Rolling
+      Ec2TagFilters: [{Key: app, Value: web, Type: KEY_AND_VALUE}]
+"""
+    found = lint(text, path="template.yaml", kind="cloudformation", ignore=["CFN"])
+    assert "PL005" not in {f.rule for f in found}
