@@ -67,10 +67,9 @@ def yaml_error_issue(exc: Exception, text: str, in_bytes: bool = False) -> Parse
     conflict = next((i for i, line in enumerate(split_lines(text)) if _CONFLICT.match(line)), None)
     if conflict is not None and conflict <= line0:
         # a merge left its markers in: the parser trips somewhere after the first one
-        line0, col0 = conflict, 0
-        message = "unresolved merge conflict: the file still holds the '<<<<<<<', '=======' and '>>>>>>>' markers"
-        fix = "resolve the conflict: keep one side, and remove the marker lines"
-        return ParseIssue("PL001", message, line0 + 1, 1, line0 + 1, len(index.line_text(line0 + 1)) + 1, fix=fix)
+        return ParseIssue("PL001", "unresolved merge conflict: the file still holds the '<<<<<<<', '=======' and "
+                          "'>>>>>>>' markers", conflict + 1, 1, conflict + 1, len(index.line_text(conflict + 1)) + 1,
+                          fix="resolve the conflict: keep one side, and remove the marker lines")
     if at == "\t" or ("\t" in source[: col0 + 1] and "token" in problem):
         tab_col = source.find("\t")
         col0 = tab_col if tab_col >= 0 else col0
