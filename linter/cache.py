@@ -17,12 +17,12 @@ so two runs at once never see half an entry; an entry that does not read back is
 
 from __future__ import annotations
 
-from linter import sha256
 import json
 import os
 from dataclasses import asdict, fields
 from typing import Any
 
+from linter import sha256
 from linter.rule import Edit, Finding, Related
 
 FOLDER = ".pipelint_cache"

@@ -7,12 +7,11 @@ results keep their identity when lines are added above them.
 
 from __future__ import annotations
 
-from linter import sha256
 import os
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from linter import REPOSITORY, __version__, rule_url
+from linter import REPOSITORY, __version__, rule_url, sha256
 from linter.document import LineIndex
 from linter.reporters import Report, dump_json
 from linter.rule import Finding, Rule
