@@ -16,7 +16,7 @@ from linter.cfn import merge
 from linter.document import Document, LineIndex
 from linter.gitignore import GitIgnore, work_tree
 from linter.json_loader import load_json, repair_json
-from linter.kinds import kind_by_content, kind_by_hint, kind_by_name
+from linter.kinds import kind_by_content, kind_by_hint, kind_by_name, might_be_ours
 from linter.masking import mask_text, merge_spans, raw_masks, redact_tokens, redact_values, secret_nodes
 from linter.rule import Context, Edit, Finding, Rule
 from linter.schema_findings import schema_findings
@@ -198,6 +198,8 @@ class Linter:
                 f"the file is {_size(len(data))}, over pipelint's limit of {_size(limit)} for one file "
                 "(CloudFormation itself takes templates of at most 1 MB); it was not parsed or checked",
                 rule.fix)], text, bom=bom)
+        if kind is None and not explicit and not might_be_ours(path, text):
+            return None  # found in a walk, and no kind could be read in it: not parsed at all
         fmt = file_format(path, text)
         root, issues = load_json(text) if fmt == "json" else _load_yaml(text)
         doc = Document(path=path, text=text, kind=kind, fmt=fmt, root=root, folder=folder)
@@ -276,7 +278,7 @@ class Linter:
         """A file's exports without its checks (the project pass, for a file the run does
         not name): decode, parse, kind, exports; None when it is none of ours or unreadable."""
         text, _ = decode(data)
-        if text is None or len(data) > self.settings.max_file_size:
+        if text is None or len(data) > self.settings.max_file_size or not might_be_ours(path, text):
             return None
         fmt = file_format(path, text)
         try:

@@ -87,12 +87,38 @@ _TEXT_HINTS = (
 )
 
 
-def kind_by_hint(path: str, text: str) -> str | None:
-    """The kind a file that does not parse most likely is, from its name and its text."""
-    name = os.path.basename(path).lower()
+# What a file's text must hold for kind_by_content (or kind_by_hint) to find a kind in it:
+# each kind is known by a key or a value whose name the text spells out.
+_WORDS = ("phases", "batch",                         # buildspec
+          "AWS", "Alexa::", "Custom::",              # template (AWSTemplateFormatVersion, AWS::...), ECS/Lambda appspec
+          "stages", "actionTypeId", "artifactStore",  # pipeline
+          "containerDefinitions", "Statement")       # task definition, policy
+_APPSPEC_KEY = re.compile(r"""(?im)(?:^|[\s{,"'])(?:os|files|hooks|permissions)["']?\s*:""")
+
+
+def might_be_ours(path: str, text: str) -> bool:
+    """False only when no kind can be found in the file, by its name or its content, whether
+    it parses or not: a file found in a folder walk that is not ours (a 6 MB package-lock.json,
+    a workflow, a manifest) is then skipped without being parsed. A necessary condition,
+    never a guess: `tests/test_documents.py` checks it against every file of a known kind."""
+    if kind_by_name(path) is not None or _name_hint(os.path.basename(path).lower()) is not None:
+        return True
+    return any(w in text for w in _WORDS) or _APPSPEC_KEY.search(text) is not None
+
+
+def _name_hint(name: str) -> str | None:
     for kind, patterns in _NAME_HINTS:
         if any(fnmatch.fnmatch(name, p) for p in patterns):
             return kind
+    return None
+
+
+def kind_by_hint(path: str, text: str) -> str | None:
+    """The kind a file that does not parse most likely is, from its name and its text."""
+    name = os.path.basename(path).lower()
+    hinted = _name_hint(name)
+    if hinted is not None:
+        return hinted
     ext = os.path.splitext(name)[1]
     text = text[:65536]
     for kind, pattern in _TEXT_HINTS:
