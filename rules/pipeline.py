@@ -433,7 +433,15 @@ def _misspelt(node: Node, camel: str) -> bool:
     if field_of(node, camel)[1] is not None or not node.is_map:
         return False
     names = (camel, camel[0].upper() + camel[1:])
-    return any(str(k.data) not in names and did_you_mean(str(k.data), names) for k, _ in node.items())
+    # a field the action has in its own right (outputArtifacts beside a missing inputArtifacts)
+    # is no misspelling of another
+    return any(str(k.data).lower() not in _ACTION_FIELDS and did_you_mean(str(k.data), names)
+               for k, _ in node.items())
+
+
+_ACTION_FIELDS = frozenset(f.lower() for f in (
+    "name", "actionTypeId", "runOrder", "configuration", "commands", "outputArtifacts", "inputArtifacts",
+    "outputVariables", "roleArn", "region", "namespace", "timeoutInMinutes", "environmentVariables"))
 
 
 def _artifact_of(path: str) -> str:
