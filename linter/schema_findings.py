@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from linter.document import Document, Node, join_pointer, split_pointer
 from linter.rule import Context, Finding, Rule
-from linter.schema import SchemaError, type_of, validate, value_fits
+from linter.schema import SchemaError, load_schema, type_of, validate, value_fits
 from linter.suggest import did_you_mean
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
@@ -106,6 +106,15 @@ def _locate(doc: Document, error: SchemaError) -> tuple[Node | None, Node | None
     return value, value
 
 
+def _top_level_keys(schema_name: str) -> set[str]:
+    try:
+        root = load_schema(schema_name)
+    except Exception:  # a schema given by a plugin without a file: no top level to name
+        return set()
+    props = root.get("properties") if isinstance(root, dict) else None
+    return set(props) if isinstance(props, dict) else set()
+
+
 def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: Node | None,
              binding: SchemaBinding, schema_name: str) -> tuple[str, str | None, list[Any]]:
     """(message, fix, edits) for one error."""
@@ -128,6 +137,11 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
                 edits = ctx.rename_edits(node, guess)
             return (f"unknown key '{error.detail}' in {parent_name}; did you mean '{guess}'?",
                     f"rename '{error.detail}' to '{guess}'", edits)
+        if len(error.path) > 1 and str(error.detail) in _top_level_keys(schema_name):
+            # a top-level key written inside another section (file_exists_behavior in a files
+            # entry, artifacts indented under phases): it is read nowhere there
+            return (f"unknown key '{error.detail}' in {parent_name}: '{error.detail}' belongs at the top level "
+                    "of the file", f"move '{error.detail}' to the top level (no indentation)", [])
         shown = list({k.lower(): k for k in reversed(known)}.values())[::-1]  # one casing of each
         listed = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
         return (f"unknown key '{error.detail}' in {parent_name}: expected one of {listed}",
