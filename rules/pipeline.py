@@ -645,13 +645,24 @@ def codedeploy_action_for_ecs(ctx: Context) -> Iterator[Finding]:
 def unknown_provider(ctx: Context) -> Iterator[Finding]:
     """Custom action types are registered under names their owners choose and partner
     providers change over time, so an unknown ThirdParty provider is only noted, and a
-    Custom one not at all."""
+    Custom one not at all. A ThirdParty Jenkins action is a warning: Jenkins actions are
+    registered as Custom, and CodePipeline finds no ThirdParty type of that name."""
     for pipeline in pipelines(ctx.doc):
         for action in pipeline.actions:
             if _known(action.owner) == "ThirdParty" and action.provider and action.provider.text and \
                     (_known(action.category), action.provider.text) not in THIRD_PARTY:
+                if action.provider.text.lower() in _CUSTOM_PROVIDERS:
+                    # CodePipeline's action table lists Jenkins under owner Custom: as ThirdParty
+                    # the action type is not found (InvalidActionDeclarationException)
+                    yield ctx.report(action.provider.node, f"'{action.provider.text}' is a Custom action type, not a "
+                                                           "ThirdParty one: with owner ThirdParty CodePipeline does "
+                                                           "not find it", fix="write owner Custom", severity="warning")
+                    continue
                 yield ctx.report(action.provider.node, f"ThirdParty provider '{action.provider.text}' is not one "
                                                        "pipelint knows; its configuration is not checked")
+
+
+_CUSTOM_PROVIDERS = frozenset({"jenkins"})
 
 
 @rule(id="CP110", name="get-pipeline-metadata", category="practice", severity="info", kinds=("pipeline",),
