@@ -88,6 +88,10 @@ def _yaml_explanation(ctx: Context, node: Node | None, instance: Any) -> str:
         if key.is_plain_scalar and value.is_scalar and key.line == value.line:
             return ("; the text holds ': ' so YAML read it as a mapping: "
                     "put the whole text in quotes")
+        if key.is_plain_scalar and value.is_scalar and value.data is not None and value.line > key.line:
+            # `- tox -e py36 --tag:` broken before its last word: the next line became a value
+            return (f"; the text ends with ':' on line {key.line}, so YAML read line {value.line} as its value: "
+                    "join the lines and put the whole text in quotes")
     return ""
 
 
