@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from linter.document import Document, Node, join_pointer, split_pointer
 from linter.rule import Context, Finding, Rule
-from linter.schema import SchemaError, type_of, validate, value_fits
+from linter.schema import SchemaError, load_schema, type_of, validate, value_fits
 from linter.suggest import did_you_mean
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
@@ -88,6 +88,10 @@ def _yaml_explanation(ctx: Context, node: Node | None, instance: Any) -> str:
         if key.is_plain_scalar and value.is_scalar and key.line == value.line:
             return ("; the text holds ': ' so YAML read it as a mapping: "
                     "put the whole text in quotes")
+        if key.is_plain_scalar and value.is_scalar and value.data is not None and value.line > key.line:
+            # `- tox -e py36 --tag:` broken before its last word: the next line became a value
+            return (f"; the text ends with ':' on line {key.line}, so YAML read line {value.line} as its value: "
+                    "join the lines and put the whole text in quotes")
     return ""
 
 
@@ -104,6 +108,15 @@ def _locate(doc: Document, error: SchemaError) -> tuple[Node | None, Node | None
         key = parent.key_node(error.path[-1]) if parent is not None and parent.is_map else None
         return key or value, value
     return value, value
+
+
+def _top_level_keys(schema_name: str) -> set[str]:
+    try:
+        root = load_schema(schema_name)
+    except Exception:  # a schema given by a plugin without a file: no top level to name
+        return set()
+    props = root.get("properties") if isinstance(root, dict) else None
+    return set(props) if isinstance(props, dict) else set()
 
 
 def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: Node | None,
@@ -128,6 +141,11 @@ def _message(ctx: Context, error: SchemaError, node: Node | None, value_node: No
                 edits = ctx.rename_edits(node, guess)
             return (f"unknown key '{error.detail}' in {parent_name}; did you mean '{guess}'?",
                     f"rename '{error.detail}' to '{guess}'", edits)
+        if len(error.path) > 1 and str(error.detail) in _top_level_keys(schema_name):
+            # a top-level key written inside another section (file_exists_behavior in a files
+            # entry, artifacts indented under phases): it is read nowhere there
+            return (f"unknown key '{error.detail}' in {parent_name}: '{error.detail}' belongs at the top level "
+                    "of the file", f"move '{error.detail}' to the top level (no indentation)", [])
         shown = list({k.lower(): k for k in reversed(known)}.values())[::-1]  # one casing of each
         listed = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
         return (f"unknown key '{error.detail}' in {parent_name}: expected one of {listed}",

@@ -46,6 +46,9 @@ def _reader_offset(text: str, position: int, in_bytes: bool) -> int:
     return min(position, len(text))
 
 
+_INDICATOR_START = re.compile(r"^\s*(?:-\s+|[^\s#'\"-][^:#]*:\s+)([\[{&*@`%])")
+
+
 def yaml_error_issue(exc: Exception, text: str, in_bytes: bool = False) -> ParseIssue:
     """`in_bytes`: the parser was libyaml, whose reader errors give byte offsets."""
     problem = str(getattr(exc, "problem", "") or exc).strip()
@@ -116,6 +119,15 @@ def yaml_error_issue(exc: Exception, text: str, in_bytes: bool = False) -> Parse
             message += f" (the block started on line {_mark(index, context_mark)[0] + 1})"
     else:
         message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    indicator = _INDICATOR_START.match(source)
+    if indicator and (message.startswith("YAML syntax error") or message.startswith("unclosed '")):
+        # `- [ -n "$X" ] && make`: a shell test read as a flow list; `- @echo`: a reserved character
+        char = indicator.group(1)
+        meaning = {"[": "a flow list", "{": "a flow mapping", "&": "an anchor", "*": "an alias"}.get(
+            char, "a reserved character")
+        message += (f"; the value on line {line0 + 1} starts with '{char}', which YAML reads as {meaning}, "
+                    "not as text")
+        fix = "put the whole value in quotes"
     slashes = next((i for i, text in enumerate(split_lines(text)[:line0 + 1]) if text.lstrip().startswith("//")), None)
     if slashes is not None:
         message += f"; line {slashes + 1} starts with '//': YAML comments start with '#'"

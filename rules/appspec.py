@@ -1295,6 +1295,15 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         if built and not guess and any(node is s for s in sources):
             continue
         hint = f"; did you mean '{guess}'?" if guess else ""
+        if node.data.strip().startswith("/") and not any(node is s for s in sources):
+            # the agent joins a script's location to the revision root: an absolute path
+            # to a script already on the instance is not found (ScriptMissing)
+            yield ctx.report(node, f"'{node.data.strip()}' is read inside the revision, as '{rel}', which does not "
+                                   f"exist beside the AppSpec{hint}: a hook location is relative to the revision's "
+                                   "root, never a path on the instance",
+                             fix=f"write '{guess}'" if guess else "ship the script in the revision and name it "
+                                 "relative to the AppSpec")
+            continue
         yield ctx.report(node, f"'{rel}' does not exist beside the AppSpec{hint}",
                          fix=f"write '{guess}'" if guess else None)
 

@@ -433,7 +433,15 @@ def _misspelt(node: Node, camel: str) -> bool:
     if field_of(node, camel)[1] is not None or not node.is_map:
         return False
     names = (camel, camel[0].upper() + camel[1:])
-    return any(str(k.data) not in names and did_you_mean(str(k.data), names) for k, _ in node.items())
+    # a field the action has in its own right (outputArtifacts beside a missing inputArtifacts)
+    # is no misspelling of another
+    return any(str(k.data).lower() not in _ACTION_FIELDS and did_you_mean(str(k.data), names)
+               for k, _ in node.items())
+
+
+_ACTION_FIELDS = frozenset(f.lower() for f in (
+    "name", "actionTypeId", "runOrder", "configuration", "commands", "outputArtifacts", "inputArtifacts",
+    "outputVariables", "roleArn", "region", "namespace", "timeoutInMinutes", "environmentVariables"))
 
 
 def _artifact_of(path: str) -> str:
@@ -637,13 +645,24 @@ def codedeploy_action_for_ecs(ctx: Context) -> Iterator[Finding]:
 def unknown_provider(ctx: Context) -> Iterator[Finding]:
     """Custom action types are registered under names their owners choose and partner
     providers change over time, so an unknown ThirdParty provider is only noted, and a
-    Custom one not at all."""
+    Custom one not at all. A ThirdParty Jenkins action is a warning: Jenkins actions are
+    registered as Custom, and CodePipeline finds no ThirdParty type of that name."""
     for pipeline in pipelines(ctx.doc):
         for action in pipeline.actions:
             if _known(action.owner) == "ThirdParty" and action.provider and action.provider.text and \
                     (_known(action.category), action.provider.text) not in THIRD_PARTY:
+                if action.provider.text.lower() in _CUSTOM_PROVIDERS:
+                    # CodePipeline's action table lists Jenkins under owner Custom: as ThirdParty
+                    # the action type is not found (InvalidActionDeclarationException)
+                    yield ctx.report(action.provider.node, f"'{action.provider.text}' is a Custom action type, not a "
+                                                           "ThirdParty one: with owner ThirdParty CodePipeline does "
+                                                           "not find it", fix="write owner Custom", severity="warning")
+                    continue
                 yield ctx.report(action.provider.node, f"ThirdParty provider '{action.provider.text}' is not one "
                                                        "pipelint knows; its configuration is not checked")
+
+
+_CUSTOM_PROVIDERS = frozenset({"jenkins"})
 
 
 @rule(id="CP110", name="get-pipeline-metadata", category="practice", severity="info", kinds=("pipeline",),
