@@ -542,6 +542,10 @@ def _load_yaml(text: str):  # noqa: ANN202 - the import is deferred until a YAML
 def skip_dir(folder: str, name: str) -> bool:
     if name in SKIP_DIRS or name.endswith(".egg-info"):
         return True
+    if "{{" in name and "}}" in name:
+        # a project generator's template (cookiecutter's `{{cookiecutter.project_name}}`,
+        # copier's): its files are Jinja until rendered, not the configuration they become
+        return True
     inside = os.path.join(folder, name)
     # a virtualenv, or a cache folder (ours under PIPELINT_CACHE_DIR, any tool's), whatever its name
     return os.path.exists(os.path.join(inside, "pyvenv.cfg")) or os.path.exists(os.path.join(inside, "CACHEDIR.TAG"))

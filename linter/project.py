@@ -271,9 +271,11 @@ def build_of(ctx: ProjectContext, file: ProjectFile, pipeline: dict, action: dic
     from_repo = source is not None and source.build is None
     base = source.base if from_repo else ""
     spec = project.get("buildspec")
-    override = action["config"].get("BuildspecOverride")  # the action's own buildspec, where it names one
-    if override is not None:
-        spec, project = override, {**project, "inline": None}
+    if "BuildspecOverride" in action["config"]:
+        # CodePipeline's CodeBuild action has no such key (CP106 says so): the project's
+        # buildspec runs, not the one the author meant; what either puts in the output is
+        # left unjudged, one finding for one mistake
+        return Build(pid, project, None, None, None, from_repo, base)
     if project.get("inline") is not None:
         return Build(pid, project, None, None, project["inline"], from_repo, base)
     if spec is not None and not isinstance(spec[0], str):
@@ -343,9 +345,8 @@ def read_from(file: ProjectFile, pipeline: dict, artifact: str, ctx: ProjectCont
                 if (primary if primary in inputs else first) != artifact:
                     continue
                 found = find_project(file, action, ctx)
-                spec = config.get("BuildspecOverride") or (found[1].get("buildspec") if found else None)
-                if found and (config.get("BuildspecOverride") or found[1].get("inline") is None) and \
-                        (spec is None or isinstance(spec[0], str)):
+                spec = found[1].get("buildspec") if found else None
+                if found and found[1].get("inline") is None and (spec is None or isinstance(spec[0], str)):
                     out.append(spec[0] if spec is not None and spec[0].strip() else "buildspec.yml")
             elif provider == "CloudFormation":
                 for key in ("TemplatePath", "TemplateConfiguration"):

@@ -1229,6 +1229,7 @@ def invalid_lambda_versions(ctx: Context) -> Iterator[Finding]:
 
 # target/__ARTIFACT__-all.tar.gz: a token the build replaces with sed before packaging
 _SED_TOKEN = re.compile(r"__[A-Z][A-Z0-9_]*__")
+_TEMPLATE_EXTS = (".template", ".tpl", ".tmpl", ".in", ".j2")
 
 
 @rule(id="AS501", name="missing-revision-file", category="reference", severity="warning", kinds=KIND,
@@ -1254,7 +1255,9 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     there (and none is a near miss of a file that is), the revision is assembled elsewhere,
     by a build step or from an AppSpec kept in a subfolder: that is said once, at info, and
     nothing is checked. A `files` source is not reported either when a buildspec sits beside
-    the AppSpec: it is what the build produces there (`dotnet publish -o build_output`). Where the project pass finds the revision root (a pipeline that
+    the AppSpec or in the folder above it: it is what the build produces there (`dotnet publish -o build_output`,
+    `cp target/*.jar codedeploy/app.jar`); nor is a path with a template beside it (`start.sh.template`,
+    which the build renders into `start.sh`). Where the project pass finds the revision root (a pipeline that
     packages this AppSpec through a buildspec's artifacts: XF004), XF004 checks the scripts
     there and this rule's findings for the AppSpec are dropped."""
     if platform(ctx.root) != EC2 or ctx.doc.folder is None:
@@ -1274,7 +1277,9 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         rel = node.data.strip().replace("\\", "/").lstrip("/")
         if rel and rel != "." and not any(t in rel for t in ("$", "{{", "%", "*")) and not _SED_TOKEN.search(rel):
             named.append((node, rel))
-    missing = [(node, rel) for node, rel in named if not ctx.file_exists(rel)]
+    # a script made from a template beside it (`envsubst < start.sh.template > start.sh`)
+    missing = [(node, rel) for node, rel in named if not ctx.file_exists(rel)
+               and not any(ctx.file_exists(rel + ext) for ext in _TEMPLATE_EXTS)]
     if not missing:
         return
     nearby = ctx.nearby_paths()
@@ -1289,7 +1294,9 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
         return
     # a buildspec beside the AppSpec builds the revision here: a files source that is not
     # there yet (dotnet publish -o build_output, target/app.jar) is its output, not a typo
-    built = any("/" not in p and re.fullmatch(r"buildspec[^/]*\.ya?ml", p.lower()) for p in nearby)
+    # (or in the folder above, which zips this one as the revision: `cp target/*.jar codedeploy/app.jar`)
+    built = any("/" not in p and re.fullmatch(r"buildspec[^/]*\.ya?ml", p.lower()) for p in nearby) or \
+        any(ctx.file_exists(f"../buildspec.{ext}") for ext in ("yml", "yaml"))
     for node, rel in missing:
         guess = guesses[rel]
         if built and not guess and any(node is s for s in sources):

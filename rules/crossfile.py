@@ -112,15 +112,6 @@ def missing_buildspec_file(ctx: ProjectContext) -> Iterator[Finding]:
             build = build_of(ctx, file, pipeline, action)
             if build is None:
                 continue
-            override = action["config"].get("BuildspecOverride")
-            if override is not None:  # the action runs its own buildspec, not the project's
-                rel = ctx.normal(override[0]) if isinstance(override[0], str) else None
-                if build.from_repo and rel is not None and not ctx.exists(join(build.base, rel)):
-                    guess = ctx.suggest(rel, build.base)
-                    yield ctx.report(file, override[1], f"the action {action['name']} runs the buildspec '{rel}' "
-                                                        f"(BuildspecOverride), which is not in the repository"
-                                                        f"{_hint(guess)}", fix=f"write '{guess}'" if guess else None)
-                continue
             if build.from_repo:
                 reached.setdefault(build.project_id, []).append(action)
                 bases.setdefault(build.project_id, build.base)
@@ -174,7 +165,8 @@ def build_output_mismatch(ctx: ProjectContext) -> Iterator[Finding]:
     or the build fails to upload it. A buildspec without an `artifacts` section puts
     nothing in the output, so a later action that reads it has nothing to deploy (an
     output no action reads is left alone). Only buildspecs in the repository or inline are
-    read; an action's `BuildspecOverride` is the buildspec it runs."""
+    read: the project's, as CodePipeline's CodeBuild action names no buildspec of its own (an
+    action with a `BuildspecOverride`, a key CodeBuild never reads, is left to CP106)."""
     for file in ctx.named(*KINDS):
         for pipeline, _, action in actions(file):
             if action["provider"] != "CodeBuild" or not action["outputs"]:

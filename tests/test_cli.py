@@ -212,6 +212,20 @@ def test_folder_walk_skips_vcs_dependencies_and_virtualenvs(repo: Path, capsys) 
     assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
 
 
+def test_folder_walk_skips_project_generator_templates(repo: Path, capsys) -> None:
+    """A cookiecutter repository (n1te1337/aws-sam-pipeline) keeps its pipeline as Jinja under
+    `{{cookiecutter.project_name}}/`: not YAML until rendered, so no PL001 on it in a walk;
+    named on the command line, it is linted as asked."""
+    folder = repo / "{{cookiecutter.project_name}}"
+    folder.mkdir()
+    (folder / "pipeline.yaml").write_text("AWSTemplateFormatVersion: 2010-09-09\n{%- if cookiecutter.x %}\n"
+                                          "Resources: {}\n{%- endif %}\n")
+    code, out, _ = run(["check", "--format", "json", "."], capsys)
+    assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["buildspec.yml"]
+    code, out, _ = run(["check", "--format", "json", str(folder / "pipeline.yaml")], capsys)
+    assert "PL001" in {f["rule"] for f in json.loads(out)["findings"]}
+
+
 def test_cache_folders_are_never_walked(repo: Path, capsys, monkeypatch) -> None:
     """A cache folder inside the tree (PIPELINT_CACHE_DIR, or any tool's CACHEDIR.TAG) is
     neither linted nor read by the project pass: the bench's warm run read 1,250 entries."""

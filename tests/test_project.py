@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,51 @@ def test_a_sample_in_a_folder_of_a_larger_repository_is_its_own_source_root(tmp_
     (correct / ".git").rmdir()
     (tmp_path / "top2" / ".git").mkdir()
     assert project_run(tmp_path / "top2").findings == []
+
+
+def test_an_action_buildspec_override_is_not_what_the_build_runs(tmp_path) -> None:
+    """CodePipeline's CodeBuild action has no BuildspecOverride (CP106 reports the key): the
+    project's buildspec runs (satoshi256kbyte/github-gitlab-codepipeline wrote one per action,
+    over a placeholder inline buildspec). XF001 judges the project's path, not the key's."""
+    text = """
+    # file: pipeline.yaml
+    Resources:
+      Build:
+        Type: AWS::CodeBuild::Project
+        Properties:
+          Artifacts: {Type: CODEPIPELINE}
+          Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
+          ServiceRole: arn:aws:iam::123456789012:role/build
+          Source: {Type: CODEPIPELINE, BuildSpec: SPEC}
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          RoleArn: arn:aws:iam::123456789012:role/pipeline
+          ArtifactStore: {Type: S3, Location: artifacts-bucket}
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: Source
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+                  Configuration: {RepositoryName: app, BranchName: main}
+                  OutputArtifacts: [{Name: Src}]
+            - Name: Build
+              Actions:
+                - Name: Lint
+                  ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+                  Configuration: {ProjectName: !Ref Build, BuildspecOverride: OVERRIDE}
+                  InputArtifacts: [{Name: Src}]
+    # file: ci/buildspec.yml
+    version: 0.2
+    phases:
+      build:
+        commands: [make lint]
+    """
+    text = textwrap.dedent(text)
+    quiet = write_example(text.replace("SPEC", "ci/buildspec.yml").replace("OVERRIDE", "ci/buildspec-lint.yml"),
+                          tmp_path / "quiet")
+    assert lines_of(project_run(quiet), quiet) == []
+    loud = write_example(text.replace("SPEC", "ci/buildspec-build.yml").replace("OVERRIDE", "ci/buildspec.yml"),
+                         tmp_path / "loud")
+    found = lines_of(project_run(loud), loud)
+    assert len(found) == 1 and " XF001 " in found[0] and "'ci/buildspec-build.yml'" in found[0], found

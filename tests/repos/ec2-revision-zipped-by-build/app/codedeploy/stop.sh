@@ -1,0 +1,2 @@
+#!/bin/sh
+pkill -f app.jar || true
