@@ -100,7 +100,7 @@ def might_be_ours(path: str, text: str) -> bool:
     """False only when no kind can be found in the file, by its name or its content, whether
     it parses or not: a file found in a folder walk that is not ours (a 6 MB package-lock.json,
     a workflow, a manifest) is then skipped without being parsed. A necessary condition,
-    never a guess: `tests/test_documents.py` checks it against every file of a known kind."""
+    never a guess: `tests/test_kinds.py` checks it against every file of a known kind."""
     if kind_by_name(path) is not None or _name_hint(os.path.basename(path).lower()) is not None:
         return True
     return any(w in text for w in _WORDS) or _APPSPEC_KEY.search(text) is not None
