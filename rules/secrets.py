@@ -680,6 +680,27 @@ def _json_secrets(document: object) -> Iterator[str]:
 _YAML_PAIR = re.compile(r"^[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[A-Za-z_][\w.-]*)[\"']?[ \t]*:[ \t]+"
                         r"(?P<value>[^\s#][^\r\n]*?)[ \t]*(?:[ \t]#[^\r\n]*)?$", re.M)
 _JSON_PAIR = re.compile(r'"(?P<key>[A-Za-z_][\w.-]*)"\s*:\s*"(?P<value>(?:[^"\\\r\n]|\\.)*)"')
+# a buildspec's env blocks whose values name a secret or a parameter (`DB_PASS: prod/db:password`)
+_REFERENCE_BLOCK = re.compile(r"^[ \t]*[\"']?(?:secrets-manager|parameter-store)[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+
+
+def _under_reference_block(text: str, pos: int) -> bool:
+    """Whether the YAML line at `pos` sits directly in a `secrets-manager:` or
+    `parameter-store:` block: its values are references, as the parsed checks read them."""
+    start = text.rfind("\n", 0, pos) + 1
+    stop = text.find("\n", start)
+    line = text[start:stop if stop >= 0 else len(text)]
+    indent = len(line) - len(line.lstrip(" \t"))
+    while start > 0 and indent > 0:  # stops at the first line less indented: no walk to the top
+        end = start - 1
+        start = text.rfind("\n", 0, end) + 1
+        above = text[start:end].rstrip("\r")
+        stripped = above.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        if len(above) - len(stripped) < indent:
+            return bool(_REFERENCE_BLOCK.match(above))
+    return False
 
 
 @rule(id="SEC006", name="secret-in-unparsed-file", category="secrets", severity="error", unparsed=True,
@@ -726,6 +747,8 @@ def secret_in_unparsed_file(ctx: Context) -> Iterator[Finding]:
                 continue  # a flow mapping or list (`"Token": { "Fn::Join": ...`), not a scalar
             if pattern is _YAML_PAIR and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
                 start, end, value = start + 1, end - 1, value[1:-1]
+            if pattern is _YAML_PAIR and _under_reference_block(text, m.start()):
+                continue
             if literal_secret(key, value):
                 found = report(start, end, f"a literal value under the secret-named key {key}")
                 if found:
