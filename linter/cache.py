@@ -44,9 +44,10 @@ def code_fingerprint(modules: list[Any]) -> str:
     paths = set()
     for folder, _, names in os.walk(package):
         paths.update(os.path.join(folder, n) for n in names if n.endswith((".py", ".json")))
-    for module in modules:
+    for module in modules:  # a rule pack's module and the helpers beside it (iam_model.py)
         if getattr(module, "__file__", None):
-            paths.add(os.path.realpath(module.__file__))
+            folder = os.path.dirname(os.path.realpath(module.__file__))
+            paths.update(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".py"))
     for path in sorted(paths):
         try:
             st = os.stat(path)

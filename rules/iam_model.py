@@ -193,9 +193,9 @@ def documents(doc: Document) -> Iterator[tuple[Node, str, str, str]]:
     if root is None or not root.is_map:
         return
     if doc.kind == "iam-policy":
-        kind = "resource" if any("Principal" in s.data or "NotPrincipal" in s.data for s in _plain_statements(root)) \
-            else "identity"
-        yield root, kind, "the policy", ""
+        plain = _plain_statements(root)
+        kind = "resource" if any("Principal" in s.data or "NotPrincipal" in s.data for s in plain) else "identity"
+        yield root, kind, "the policy", "AWS::KMS::Key" if _key_policy(plain) else ""
         return
     resources = root.get("Resources")
     boundaries = _boundary_only(resources)
@@ -246,6 +246,17 @@ def _boundary_only(resources: Node | None) -> set[str]:
     managed = {str(k.data) for k, r in resources.items() if r.is_map and r.get("Type") is not None
                and r.get("Type").data == "AWS::IAM::ManagedPolicy"}
     return (bounding & managed) - attached
+
+
+def _key_policy(plain: list[Node]) -> bool:
+    """A standalone policy every statement of which names a principal and only kms actions is
+    a KMS key policy (kms actions grant nothing in any other resource policy): its Resource
+    "*" is the key itself, as in a template's AWS::KMS::Key."""
+    def kms_only(node: Node) -> bool:
+        actions = node.get("Action")
+        texts = [text_of(a) for a in (actions.value if actions is not None and actions.is_seq else [actions])]
+        return bool(texts) and all(t is not None and t.strip().lower().startswith("kms:") for t in texts)
+    return bool(plain) and all("Principal" in s.data and kms_only(s) for s in plain)
 
 
 def _plain_statements(root: Node) -> list[Node]:
