@@ -127,8 +127,6 @@ class GitIgnore:
 
 
 def _read(path: str) -> str:
-    if not os.path.isfile(path):  # a FIFO named .gitignore must not block the run
-        return ""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             return f.read(1 << 20)

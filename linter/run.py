@@ -108,13 +108,14 @@ def read_regular(path: str, limit: int | None = None) -> bytes:
         if not stat.S_ISREG(mode):
             raise NotRegular(_what(mode))
         chunks = []
-        left = limit if limit is not None else -1
-        while left:
-            chunk = os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))
+        left = limit
+        while left is None or left > 0:
+            chunk = os.read(fd, 1 << 20 if left is None else min(left, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
-            left = left - len(chunk) if left > 0 else left
+            if left is not None:
+                left -= len(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)

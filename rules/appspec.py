@@ -14,6 +14,7 @@ import re
 from typing import Iterator
 
 from linter.document import Document, Node
+from linter.kinds import kind_by_name
 from linter.rule import Context, Finding, declare, rule
 from linter.schema_findings import SchemaBinding
 from linter.suggest import did_you_mean
@@ -1295,14 +1296,15 @@ def missing_revision_file(ctx: Context) -> Iterator[Finding]:
     # a buildspec beside the AppSpec builds the revision here: a files source that is not
     # there yet (dotnet publish -o build_output, target/app.jar) is its output, not a typo
     # (or in the folder above, which zips this one as the revision: `cp target/*.jar codedeploy/app.jar`)
-    built = any("/" not in p and re.fullmatch(r"buildspec[^/]*\.ya?ml", p.lower()) for p in nearby) or \
+    built = any("/" not in p and kind_by_name(p) == "buildspec" for p in nearby) or \
         any(ctx.file_exists(f"../buildspec.{ext}") for ext in ("yml", "yaml"))
     for node, rel in missing:
         guess = guesses[rel]
-        if built and not guess and any(node is s for s in sources):
+        source = any(node is s for s in sources)
+        if built and not guess and source:
             continue
         hint = f"; did you mean '{guess}'?" if guess else ""
-        if node.data.strip().startswith("/") and not any(node is s for s in sources):
+        if node.data.strip().startswith("/") and not source:
             # the agent joins a script's location to the revision root: an absolute path
             # to a script already on the instance is not found (ScriptMissing)
             yield ctx.report(node, f"'{node.data.strip()}' is read inside the revision, as '{rel}', which does not "
